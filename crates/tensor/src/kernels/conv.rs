@@ -1,0 +1,1 @@
+//! Convolution kernels (im2col / col2im).

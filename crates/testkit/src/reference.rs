@@ -1,0 +1,1 @@
+//! Naive reference kernels on row-major slices.

@@ -1,0 +1,19 @@
+//! Youshi (优势): composable neural networks and user analytics in pure Rust.
+//!
+//! This facade re-exports the workspace crates:
+//! - [`tensor`]: n-d `f32`/`f64` tensors, broadcasting ops and CPU kernels.
+//!
+//! ```
+//! use youshi::prelude::*;
+//! let t = Tensor::<f32>::ones([2, 2]);
+//! assert_eq!(t.matmul(&t)?.to_vec(), vec![2.0; 4]);
+//! # Ok::<(), TensorError>(())
+//! ```
+#![warn(missing_docs)]
+
+pub use youshi_tensor as tensor;
+
+/// The names most programs need.
+pub mod prelude {
+    pub use youshi_tensor::{seeded_rng, Element, Shape, Tensor, TensorError};
+}
