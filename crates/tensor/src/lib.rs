@@ -44,4 +44,4 @@ pub use error::{Result, TensorError};
 pub use parallel::{num_threads, set_num_threads};
 pub use random::{seeded_rng, TensorRng};
 pub use shape::{broadcast_shapes, normalize_axes, normalize_axis, Shape};
-pub use tensor::Tensor;
+pub use tensor::{Indices, Tensor};

@@ -8,6 +8,10 @@ use crate::element::{DType, Element};
 use crate::error::{Result, TensorError};
 use crate::shape::{normalize_axis, Shape};
 
+/// Integer indices (argmax results, pooling argmax positions, gather/scatter indices):
+/// an owned ndarray array of `usize`.
+pub type Indices = ndarray::ArrayD<usize>;
+
 /// An n-dimensional array of `f32` (the default) or `f64`, in row-major order.
 ///
 /// A tensor is a reference-counted, strided view of shared storage: `clone`, [`reshape`] of
