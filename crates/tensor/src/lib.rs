@@ -39,6 +39,10 @@ pub mod random;
 pub mod shape;
 pub mod tensor;
 
+/// The ndarray version this crate is built on, for code that works with [`Tensor::view`] and
+/// [`Tensor::from_array`].
+pub use ndarray;
+
 pub use element::{DType, Element};
 pub use error::{Result, TensorError};
 pub use parallel::{num_threads, set_num_threads};

@@ -59,7 +59,7 @@ impl<T: Element> Tensor<T> {
         rng: &mut R,
     ) -> Result<Self> {
         let (lo, hi) = (low.as_f64(), high.as_f64());
-        if !(lo < hi) || !lo.is_finite() || !hi.is_finite() {
+        if !lo.is_finite() || !hi.is_finite() || lo >= hi {
             return Err(TensorError::invalid(
                 "rand_uniform",
                 format!("needs finite low < high, got low {lo} and high {hi}"),
@@ -91,7 +91,7 @@ impl<T: Element> Tensor<T> {
         rng: &mut R,
     ) -> Result<Self> {
         let (m, s) = (mean.as_f64(), std.as_f64());
-        if !(s >= 0.0) || !s.is_finite() || !m.is_finite() {
+        if !s.is_finite() || !m.is_finite() || s < 0.0 {
             return Err(TensorError::invalid(
                 "rand_normal",
                 format!("needs a finite mean and std >= 0, got mean {m} and std {s}"),

@@ -45,7 +45,9 @@ pub fn assert_close(a: &[f64], b: &[f64], rtol: f64, atol: f64) -> Result<(), St
         return Err(format!("lengths differ: {} vs {}", a.len(), b.len()));
     }
     for (i, (x, y)) in a.iter().zip(b).enumerate() {
-        if !((x - y).abs() <= atol + rtol * y.abs()) {
+        // Written so that a NaN on either side fails the check.
+        let close = (x - y).abs() <= atol + rtol * y.abs();
+        if !close {
             return Err(format!(
                 "element {i}: got {x}, expected {y} (rtol {rtol}, atol {atol})"
             ));
