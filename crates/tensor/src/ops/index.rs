@@ -66,7 +66,7 @@ fn row_major_strides(shape: &[usize]) -> Vec<usize> {
 
 /// How many rows of `row_len` elements one parallel task handles: about four tasks per
 /// thread, and at least a few thousand elements each.
-fn rows_per_task(rows: usize, row_len: usize) -> usize {
+pub(crate) fn rows_per_task(rows: usize, row_len: usize) -> usize {
     let by_threads = rows.div_ceil(parallel::threads() * 4);
     let by_size = 4096usize.div_ceil(row_len.max(1));
     by_threads.max(by_size).max(1)
