@@ -6,7 +6,7 @@
 //! large outputs across the kernel pool; every index is validated before any work starts, so
 //! nothing panics on user input.
 
-use ndarray::{ArrayViewMut3, Axis, IxDyn, Slice, Zip};
+use ndarray::{ArrayD, ArrayViewMut3, ArrayViewMutD, Axis, IxDyn, Slice, Zip};
 use rayon::prelude::*;
 
 use crate::element::Element;
@@ -211,8 +211,26 @@ impl<T: Element> Tensor<T> {
         if total == 0 {
             return Ok(Self::zeros(out_shape));
         }
-        let src = self.contiguous();
-        let s = src
+        if !self.is_contiguous() {
+            // Copy only the selected slabs of a strided view, never the whole input.
+            let mut out = ArrayD::<T>::zeros(IxDyn(&out_shape));
+            let v = self.view();
+            let take = |(mut o, &i): (ArrayViewMutD<'_, T>, &usize)| {
+                o.assign(&v.index_axis(Axis(a), i));
+            };
+            if total >= PAR_MIN_ELEMS && parallel::threads() > 1 {
+                parallel::install(|| {
+                    out.axis_iter_mut(Axis(a))
+                        .into_par_iter()
+                        .zip(indices.par_iter())
+                        .for_each(take);
+                });
+            } else {
+                out.axis_iter_mut(Axis(a)).zip(indices).for_each(take);
+            }
+            return Ok(Self::from_array(out));
+        }
+        let s = self
             .as_slice()
             .expect("index_select: contiguous tensor has a slice");
         // Output row r = (o, j) of `inner` elements is source row (o, indices[j]).
@@ -560,6 +578,10 @@ mod tests {
             .index_add(0, &rows, &y)
             .unwrap();
         assert!(back == x, "rows is a permutation");
+        // A transposed input takes the strided path.
+        let xt = x.t().unwrap();
+        let yt = xt.index_select(1, &rows).unwrap();
+        assert!(yt == xt.contiguous().index_select(1, &rows).unwrap());
         let cols: Vec<usize> = (0..c).map(|j| (j * 5) % c).collect();
         let yc = x.index_select(1, &cols).unwrap();
         let backc = Tensor::<f64>::zeros([r, c])

@@ -19,6 +19,19 @@ fn row_major_strides(shape: &[usize]) -> Vec<usize> {
     s
 }
 
+/// `t` itself (shared, no copy) with its strides when its elements fill one memory slice with
+/// non-negative strides (contiguous, transposed or permuted storage); a row-major copy with its
+/// strides otherwise. Element `[0, .., 0]` is at the start of the memory slice either way.
+fn memory_order<T: Element>(t: &Tensor<T>) -> (Tensor<T>, Vec<usize>) {
+    if t.data.as_slice_memory_order().is_some() && t.strides().iter().all(|&s| s >= 0) {
+        (t.clone(), t.strides().iter().map(|&s| s as usize).collect())
+    } else {
+        let c = t.contiguous();
+        let strides = row_major_strides(c.shape());
+        (c, strides)
+    }
+}
+
 /// Walks `count` consecutive rows, starting at row `first`, of a row-major grid of extent
 /// `dims`, calling `f(row, offsets)` where `offsets[k]` is the dot product of the row's
 /// multi-index with `strides[k]`. Offsets are updated incrementally (no division per row).
@@ -118,11 +131,12 @@ impl<T: Element> Tensor<T> {
         if total == 0 {
             return Ok(Self::zeros(index.shape()));
         }
-        let src = self.contiguous();
+        // A transposed or permuted input is read in place; only sliced views are copied.
+        let (src, mut sstr) = memory_order(self);
         let s = src
-            .as_slice()
-            .expect("gather: contiguous tensor has a slice");
-        let mut sstr = row_major_strides(self.shape());
+            .data
+            .as_slice_memory_order()
+            .expect("gather: memory_order gives a memory slice");
         let sa = std::mem::replace(&mut sstr[a], 0);
         let ishape = index.shape();
         let l = ishape[nd - 1];
@@ -224,13 +238,13 @@ impl<T: Element> Tensor<T> {
         if idx.is_empty() {
             return Self::from_vec(out, self.shape());
         }
-        let src = src.contiguous();
+        let (src, sstr) = memory_order(src);
         let s = src
-            .as_slice()
-            .expect("scatter_add: contiguous tensor has a slice");
+            .data
+            .as_slice_memory_order()
+            .expect("scatter_add: memory_order gives a memory slice");
         let mut ostr = row_major_strides(self.shape());
         let oa = std::mem::replace(&mut ostr[a], 0);
-        let sstr = row_major_strides(src.shape());
         let l = ishape[nd - 1];
         let (o_last, s_last) = (ostr[nd - 1], sstr[nd - 1]);
         // Adds index rows `first..first + count` into `dst`, whose element 0 is element
@@ -377,6 +391,10 @@ mod tests {
         let idx = Indices::from_shape_fn(IxDyn(&[r, c]), |i| (i[0] + 3 * i[1]) % c);
         let g = x.gather(1, &idx).unwrap();
         assert_eq!(g.get(&[5, 7]).unwrap(), x.get(&[5, (5 + 21) % c]).unwrap());
+        // Same values in transposed storage are read in place.
+        let xt = x.t().unwrap().contiguous().t().unwrap();
+        assert!(!xt.is_contiguous());
+        assert!(xt.gather(1, &idx).unwrap() == g);
         let s = Tensor::<f64>::zeros([r, c])
             .scatter_add(1, &idx, &g)
             .unwrap();
