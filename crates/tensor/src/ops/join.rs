@@ -75,16 +75,31 @@ fn concat_impl<T: Element>(
     }
     let outer: usize = out_shape[..a].iter().product();
     let inner: usize = out_shape[a + 1..].iter().product();
-    let parts: Vec<Tensor<T>> = tensors.iter().map(|t| t.contiguous()).collect();
-    let srcs: Vec<(&[T], usize)> = parts
+    let big = total >= PAR_MIN_ELEMS && parallel::threads() > 1;
+    let Some(srcs) = tensors
         .iter()
-        .map(|p| {
-            let s = p.as_slice().expect("concat: contiguous tensor has a slice");
-            (s, p.shape()[a] * inner)
-        })
-        .collect();
+        .map(|p| p.as_slice().map(|s| (s, p.shape()[a] * inner)))
+        .collect::<Option<Vec<(&[T], usize)>>>()
+    else {
+        // Some piece is a strided view: copy each piece straight into its slab of the output
+        // (no intermediate contiguous copy).
+        let mut out = ArrayD::<T>::zeros(IxDyn(&out_shape));
+        let mut at = 0;
+        for t in tensors {
+            let len = t.shape()[a];
+            let mut slab = out.slice_axis_mut(Axis(a), Slice::from(at..at + len));
+            let zip = Zip::from(&mut slab).and(t.view());
+            if big {
+                parallel::install(|| zip.par_for_each(|o, &x| *o = x));
+            } else {
+                zip.for_each(|o, &x| *o = x);
+            }
+            at += len;
+        }
+        return Ok(Tensor::from_array(out));
+    };
     let row = along * inner;
-    let out = if total >= PAR_MIN_ELEMS && outer >= 2 && parallel::threads() > 1 {
+    let out = if big && outer >= 2 {
         let mut out = vec![T::zero(); total];
         let per = rows_per_task(outer, row);
         parallel::install(|| {
@@ -714,6 +729,10 @@ mod tests {
         let c = Tensor::concat(&[&a, &b], 1).unwrap();
         let parts = c.split_sizes(&[700, 333], 1).unwrap();
         assert!(parts[0] == a && parts[1] == b);
+        // Strided pieces are copied straight into the output.
+        let at = a.t().unwrap();
+        let ct = Tensor::concat(&[&at, &at], 0).unwrap();
+        assert!(ct.narrow(0, 700, 700).unwrap() == at && ct.narrow(0, 0, 700).unwrap() == at);
         let p = c.pad(&[(1, 1), (2, 3)], 7.0).unwrap();
         assert!(p.unpad(&[(1, 1), (2, 3)]).unwrap() == c);
         assert_eq!(p.get(&[0, 5]).unwrap(), 7.0);
