@@ -2,8 +2,17 @@
 //! [`Var`](crate::Var) computed with tensor kernels), its backward, the derivative's maths in
 //! the docs, and its tests.
 
+pub mod arith;
+pub mod conv;
+pub mod dropout;
+pub mod index;
+pub mod join;
 pub mod matmul;
+pub mod pool;
+pub mod reduce;
 pub mod shape;
+pub mod softmax;
+pub mod unary;
 
 use youshi_tensor::{Element, Tensor};
 
