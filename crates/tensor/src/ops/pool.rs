@@ -510,4 +510,4 @@ impl<T: Element> Tensor<T> {
 }
 
 #[cfg(test)]
-mod tests {}
+mod tests;
