@@ -450,7 +450,25 @@ proptest! {
                 }
                 prop_assert_eq!(as_f64(&y), want);
                 prop_assert_eq!(ids(&i), want_i);
+                // The 1-d gradient is the 2-d one over an H = 1 axis.
+                let g = Tensor::<f64>::from_vec(uniform_vec(y.numel(), case.seed + 2), y.shape()).unwrap();
+                let gx = Tensor::max_pool1d_backward(&g, &i, x.shape()).unwrap();
+                let mut shape4 = vec![case.n, case.c, 1, ol];
+                let mut in4 = vec![case.n, case.c, 1, case.w];
+                if case.unbatched {
+                    shape4.remove(0);
+                    in4.remove(0);
+                }
+                let i4 = i.clone().into_shape_with_order(shape4.clone()).unwrap();
+                let g4 = g.reshape_exact(&shape4).unwrap();
+                let gx4 = Tensor::max_pool2d_backward(&g4, &i4, &in4).unwrap();
+                prop_assert_eq!(gx.shape(), x.shape());
+                prop_assert_eq!(gx.to_vec(), gx4.to_vec());
                 if o1.dilation == 1 {
+                    let ga = Tensor::avg_pool1d_backward(&g, x.shape(), o1, case.count_include_pad).unwrap();
+                    let ya = x.avg_pool1d(o1, case.count_include_pad).unwrap();
+                    let (lhs, rhs) = (dot(&ya.to_vec(), &g.to_vec()), dot(&data, &ga.to_vec()));
+                    prop_assert!((lhs - rhs).abs() <= 1e-10 * (1.0 + lhs.abs()), "{} vs {}", lhs, rhs);
                     let y = x.avg_pool1d(o1, case.count_include_pad).unwrap();
                     let want = per_plane(&data, case.w, |p| {
                         naive_avg_plane(p, (1, case.w), &o2, (1, ol), case.count_include_pad)

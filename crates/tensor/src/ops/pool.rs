@@ -211,6 +211,75 @@ fn avg_pool<T: Element>(
     Ok(tensor_from(&geo.out_shape(out[0], out[1]), y))
 }
 
+fn max_unpool_grad<T: Element>(
+    grad_out: &Tensor<T>,
+    indices: &Indices,
+    input_shape: &[usize],
+    op: &'static str,
+    dims: Dims,
+) -> Result<Tensor<T>> {
+    let geo = Geometry::of(op, input_shape, dims)?;
+    if grad_out.shape() != indices.shape() {
+        return Err(TensorError::mismatch(
+            op,
+            grad_out.shape(),
+            indices.shape(),
+            "grad_out and indices must have the same shape",
+        ));
+    }
+    let [oh, ow] = geo.grad_plane(op, grad_out.shape(), input_shape)?;
+    let in_plane = geo.h * geo.w;
+    if let Some(&bad) = indices.iter().find(|&&i| i >= in_plane && i != NO_INDEX) {
+        let planes = match dims {
+            Dims::One => format!("inputs of length {in_plane}"),
+            Dims::Two => format!("input planes of {}x{} = {in_plane} elements", geo.h, geo.w),
+        };
+        return Err(TensorError::invalid(
+            op,
+            format!(
+                "index {bad} is out of range for {planes} (input shape {})",
+                Shape::from(input_shape)
+            ),
+        ));
+    }
+    let g = grad_out.contiguous();
+    let idx = indices.as_standard_layout();
+    let idx = idx.as_slice().expect("standard layout has a slice");
+    let mut gin = vec![T::zero(); geo.planes() * in_plane];
+    kernel::max_pool_backward(in_plane, oh * ow, slice_of(&g), idx, &mut gin);
+    Ok(tensor_from(input_shape, gin))
+}
+
+fn avg_pool_grad<T: Element>(
+    grad_out: &Tensor<T>,
+    input_shape: &[usize],
+    opts: &Pool2dOptions,
+    count_include_pad: bool,
+    op: &'static str,
+    dims: Dims,
+) -> Result<Tensor<T>> {
+    let geo = Geometry::of(op, input_shape, dims)?;
+    check_options(op, opts, dims, true)?;
+    let out = pooled_size(op, opts, dims, [geo.h, geo.w], input_shape)?;
+    let expected = geo.out_shape(out[0], out[1]);
+    if grad_out.shape() != expected.as_slice() {
+        return Err(TensorError::mismatch(
+            op,
+            grad_out.shape(),
+            expected,
+            &format!(
+                "grad_out must have the pooled shape of input {}",
+                Shape::from(input_shape)
+            ),
+        ));
+    }
+    let plan = strided_plan(&geo, opts, out, count_include_pad);
+    let g = grad_out.contiguous();
+    let mut gin = vec![T::zero(); geo.planes() * geo.h * geo.w];
+    kernel::avg_pool_backward(&plan, slice_of(&g), &mut gin);
+    Ok(tensor_from(input_shape, gin))
+}
+
 impl<T: Element> Tensor<T> {
     /// 2-d max pooling with PyTorch's `max_pool2d(..., return_indices=True)` semantics.
     ///
@@ -252,9 +321,8 @@ impl<T: Element> Tensor<T> {
         max_pool(self, &opts, "max_pool2d", Dims::Two)
     }
 
-    /// Gradient of [`max_pool2d`](Tensor::max_pool2d) (or [`max_pool1d`](Tensor::max_pool1d)
-    /// with `input_shape` and the gradient given an `H = 1` axis): each element of `grad_out`
-    /// is added to the input position its index names, as PyTorch's `max_pool2d_backward`.
+    /// Gradient of [`max_pool2d`](Tensor::max_pool2d): each element of `grad_out` is added to
+    /// the input position its index names, as PyTorch's `max_pool2d_backward`.
     ///
     /// # Shapes
     /// `grad_out` and `indices` `[N, C, OH, OW]` (or `[C, OH, OW]`), the shape of the forward
@@ -281,36 +349,13 @@ impl<T: Element> Tensor<T> {
         indices: &Indices,
         input_shape: &[usize],
     ) -> Result<Self> {
-        let op = "max_pool2d_backward";
-        let geo = Geometry::of(op, input_shape, Dims::Two)?;
-        if grad_out.shape() != indices.shape() {
-            return Err(TensorError::mismatch(
-                op,
-                grad_out.shape(),
-                indices.shape(),
-                "grad_out and indices must have the same shape",
-            ));
-        }
-        let [oh, ow] = geo.grad_plane(op, grad_out.shape(), input_shape)?;
-        let in_plane = geo.h * geo.w;
-        if let Some(&bad) = indices.iter().find(|&&i| i >= in_plane && i != NO_INDEX) {
-            return Err(TensorError::invalid(
-                op,
-                format!(
-                    "index {bad} is out of range for input planes of {}x{} = {in_plane} \
-                     elements (input shape {})",
-                    geo.h,
-                    geo.w,
-                    Shape::from(input_shape)
-                ),
-            ));
-        }
-        let g = grad_out.contiguous();
-        let idx = indices.as_standard_layout();
-        let idx = idx.as_slice().expect("standard layout has a slice");
-        let mut gin = vec![T::zero(); geo.planes() * in_plane];
-        kernel::max_pool_backward(in_plane, oh * ow, slice_of(&g), idx, &mut gin);
-        Ok(tensor_from(input_shape, gin))
+        max_unpool_grad(
+            grad_out,
+            indices,
+            input_shape,
+            "max_pool2d_backward",
+            Dims::Two,
+        )
     }
 
     /// 2-d average pooling with PyTorch's `avg_pool2d` semantics (no divisor override).
@@ -367,27 +412,14 @@ impl<T: Element> Tensor<T> {
         opts: Pool2dOptions,
         count_include_pad: bool,
     ) -> Result<Self> {
-        let op = "avg_pool2d_backward";
-        let geo = Geometry::of(op, input_shape, Dims::Two)?;
-        check_options(op, &opts, Dims::Two, true)?;
-        let out = pooled_size(op, &opts, Dims::Two, [geo.h, geo.w], input_shape)?;
-        let expected = geo.out_shape(out[0], out[1]);
-        if grad_out.shape() != expected.as_slice() {
-            return Err(TensorError::mismatch(
-                op,
-                grad_out.shape(),
-                expected,
-                &format!(
-                    "grad_out must have the pooled shape of input {}",
-                    Shape::from(input_shape)
-                ),
-            ));
-        }
-        let plan = strided_plan(&geo, &opts, out, count_include_pad);
-        let g = grad_out.contiguous();
-        let mut gin = vec![T::zero(); geo.planes() * geo.h * geo.w];
-        kernel::avg_pool_backward(&plan, slice_of(&g), &mut gin);
-        Ok(tensor_from(input_shape, gin))
+        avg_pool_grad(
+            grad_out,
+            input_shape,
+            &opts,
+            count_include_pad,
+            "avg_pool2d_backward",
+            Dims::Two,
+        )
     }
 
     /// Adaptive 2-d average pooling to `output_hw`, as PyTorch's `adaptive_avg_pool2d`.
@@ -455,9 +487,8 @@ impl<T: Element> Tensor<T> {
     /// 1-d max pooling of `[N, C, L]` (or `[C, L]`), as PyTorch's
     /// `max_pool1d(..., return_indices=True)`: [`max_pool2d`](Tensor::max_pool2d) with `H = 1`.
     ///
-    /// The indices are positions along `L`. For the gradient, call
-    /// [`max_pool2d_backward`](Tensor::max_pool2d_backward) with an `H = 1` axis inserted in
-    /// the gradient, the indices and the input shape.
+    /// The indices are positions along `L`; the gradient is
+    /// [`max_pool1d_backward`](Tensor::max_pool1d_backward).
     ///
     /// # Shapes
     /// Input `[N, C, L]` or `[C, L]`; output and indices `[N, C, OL]` or `[C, OL]`.
@@ -481,8 +512,7 @@ impl<T: Element> Tensor<T> {
     /// 1-d average pooling of `[N, C, L]` (or `[C, L]`), as PyTorch's `avg_pool1d`:
     /// [`avg_pool2d`](Tensor::avg_pool2d) with `H = 1`.
     ///
-    /// For the gradient, call [`avg_pool2d_backward`](Tensor::avg_pool2d_backward) with an
-    /// `H = 1` axis inserted and [`Pool1dOptions::to_2d`].
+    /// The gradient is [`avg_pool1d_backward`](Tensor::avg_pool1d_backward).
     ///
     /// # Shapes
     /// Input `[N, C, L]` or `[C, L]`; output `[N, C, OL]` or `[C, OL]`.
@@ -504,6 +534,72 @@ impl<T: Element> Tensor<T> {
             &opts.to_2d(),
             count_include_pad,
             "avg_pool1d",
+            Dims::One,
+        )
+    }
+    /// Gradient of [`max_pool1d`](Tensor::max_pool1d): each element of `grad_out` is added to
+    /// the input position its index names.
+    ///
+    /// # Shapes
+    /// `grad_out` and `indices` `[N, C, OL]` (or `[C, OL]`), `input_shape` `[N, C, L]` (or
+    /// `[C, L]`); the result has `input_shape`.
+    ///
+    /// # Errors
+    /// As [`max_pool2d_backward`](Tensor::max_pool2d_backward), for the 1-d shapes.
+    ///
+    /// # Examples
+    /// ```
+    /// # use youshi_tensor::{ops::pool::Pool1dOptions, Tensor};
+    /// let x = Tensor::from_vec(vec![1.0f32, 3.0, 2.0], [1, 3])?;
+    /// let (y, idx) = x.max_pool1d(Pool1dOptions::new(2).stride(1))?;
+    /// let g = Tensor::max_pool1d_backward(&y.ones_like(), &idx, x.shape())?;
+    /// assert_eq!(g.to_vec(), vec![0.0, 2.0, 0.0]);
+    /// # Ok::<(), youshi_tensor::TensorError>(())
+    /// ```
+    pub fn max_pool1d_backward(
+        grad_out: &Self,
+        indices: &Indices,
+        input_shape: &[usize],
+    ) -> Result<Self> {
+        max_unpool_grad(
+            grad_out,
+            indices,
+            input_shape,
+            "max_pool1d_backward",
+            Dims::One,
+        )
+    }
+
+    /// Gradient of [`avg_pool1d`](Tensor::avg_pool1d): each element of `grad_out`, divided by
+    /// its window's divisor, is added to every input element of the window.
+    ///
+    /// # Shapes
+    /// `grad_out` has the shape `avg_pool1d` gives for `input_shape` (`[N, C, L]` or `[C, L]`)
+    /// and `opts`; the result has `input_shape`.
+    ///
+    /// # Errors
+    /// As [`avg_pool2d_backward`](Tensor::avg_pool2d_backward), for the 1-d shapes and options.
+    ///
+    /// # Examples
+    /// ```
+    /// # use youshi_tensor::{ops::pool::Pool1dOptions, Tensor};
+    /// let g = Tensor::<f64>::ones([1, 1, 2]);
+    /// let gx = Tensor::avg_pool1d_backward(&g, &[1, 1, 3], Pool1dOptions::new(2).stride(1), true)?;
+    /// assert_eq!(gx.to_vec(), vec![0.5, 1.0, 0.5]);
+    /// # Ok::<(), youshi_tensor::TensorError>(())
+    /// ```
+    pub fn avg_pool1d_backward(
+        grad_out: &Self,
+        input_shape: &[usize],
+        opts: Pool1dOptions,
+        count_include_pad: bool,
+    ) -> Result<Self> {
+        avg_pool_grad(
+            grad_out,
+            input_shape,
+            &opts.to_2d(),
+            count_include_pad,
+            "avg_pool1d_backward",
             Dims::One,
         )
     }

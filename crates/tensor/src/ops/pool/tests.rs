@@ -407,3 +407,51 @@ fn avg_and_adaptive_backward_errors() {
          got shape [1, 1, 0, 4]"
     );
 }
+
+#[test]
+fn pool1d_backward_values_and_errors() {
+    let x = Tensor::from_vec(vec![1.0f64, 3.0, 2.0, 5.0, 4.0], [1, 5]).unwrap();
+    let o = Pool1dOptions::new(3).stride(1).padding(1);
+    let (y, i) = x.max_pool1d(o).unwrap();
+    assert_eq!(y.to_vec(), vec![3.0, 3.0, 5.0, 5.0, 5.0]);
+    let gx = Tensor::max_pool1d_backward(&y.ones_like(), &i, &[1, 5]).unwrap();
+    assert_eq!(gx.to_vec(), vec![0.0, 2.0, 0.0, 3.0, 0.0]);
+    // count_include_pad = false: the edge windows hold 2 inputs.
+    let g = Tensor::<f64>::ones([1, 5]);
+    let gx = Tensor::avg_pool1d_backward(&g, &[1, 5], o, false).unwrap();
+    let want = [
+        0.5 + 1.0 / 3.0,
+        0.5 + 2.0 / 3.0,
+        1.0,
+        0.5 + 2.0 / 3.0,
+        0.5 + 1.0 / 3.0,
+    ];
+    for (a, b) in gx.to_vec().iter().zip(want) {
+        assert!((a - b).abs() < 1e-15);
+    }
+    let mut bad = i.clone();
+    bad[[0, 2]] = 5;
+    assert_eq!(
+        err(Tensor::max_pool1d_backward(&y, &bad, &[1, 5])),
+        "max_pool1d_backward: index 5 is out of range for inputs of length 5 (input shape [1, 5])"
+    );
+    assert_eq!(
+        err(Tensor::max_pool1d_backward(&y, &i, &[1, 1, 5])),
+        "max_pool1d_backward: shapes [1, 5] and [1, 1, 5] do not match: grad_out must have the \
+         rank and the batch and channel sizes of the input"
+    );
+    assert_eq!(
+        err(Tensor::avg_pool1d_backward(&g, &[1, 6], o, true)),
+        "avg_pool1d_backward: shapes [1, 5] and [1, 6] do not match: grad_out must have the \
+         pooled shape of input [1, 6]"
+    );
+    assert_eq!(
+        err(Tensor::avg_pool1d_backward(
+            &g,
+            &[1, 5],
+            o.dilation(2),
+            true
+        )),
+        "avg_pool1d_backward: dilation 2 is not supported, average pooling has none (it must be 1)"
+    );
+}
