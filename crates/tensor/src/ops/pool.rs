@@ -78,6 +78,9 @@ impl Geometry {
                 ),
             ));
         }
+        // Shapes of gradients' inputs come from the user: their sizes must not overflow.
+        numel(op, shape)?;
+        numel(op, sp)?;
         let (h, w) = match *sp {
             [l] => (1, l),
             [h, w] => (h, w),
@@ -126,6 +129,20 @@ impl Geometry {
             (_, sp) => [1, sp.iter().product()],
         })
     }
+}
+
+/// The number of elements of `shape`, which may come from the user (a gradient's input shape,
+/// an adaptive output size): an error instead of an overflow.
+fn numel(op: &'static str, shape: &[usize]) -> Result<usize> {
+    shape
+        .iter()
+        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .ok_or_else(|| {
+            TensorError::invalid(
+                op,
+                format!("shape {} has too many elements", Shape::from(shape)),
+            )
+        })
 }
 
 /// The row-major elements of a tensor made by [`Tensor::contiguous`].
@@ -245,7 +262,7 @@ fn max_unpool_grad<T: Element>(
     let g = grad_out.contiguous();
     let idx = indices.as_standard_layout();
     let idx = idx.as_slice().expect("standard layout has a slice");
-    let mut gin = vec![T::zero(); geo.planes() * in_plane];
+    let mut gin = vec![T::zero(); numel(op, input_shape)?];
     kernel::max_pool_backward(in_plane, oh * ow, slice_of(&g), idx, &mut gin);
     Ok(tensor_from(input_shape, gin))
 }
@@ -275,7 +292,7 @@ fn avg_pool_grad<T: Element>(
     }
     let plan = strided_plan(&geo, opts, out, count_include_pad);
     let g = grad_out.contiguous();
-    let mut gin = vec![T::zero(); geo.planes() * geo.h * geo.w];
+    let mut gin = vec![T::zero(); numel(op, input_shape)?];
     kernel::avg_pool_backward(&plan, slice_of(&g), &mut gin);
     Ok(tensor_from(input_shape, gin))
 }
@@ -444,12 +461,14 @@ impl<T: Element> Tensor<T> {
     /// # Ok::<(), youshi_tensor::TensorError>(())
     /// ```
     pub fn adaptive_avg_pool2d(&self, output_hw: [usize; 2]) -> Result<Self> {
-        let geo = Geometry::of("adaptive_avg_pool2d", self.shape(), Dims::Two)?;
+        let op = "adaptive_avg_pool2d";
+        let geo = Geometry::of(op, self.shape(), Dims::Two)?;
+        let shape = geo.out_shape(output_hw[0], output_hw[1]);
+        let mut y = vec![T::zero(); numel(op, &shape)?];
         let plan = adaptive_plan(&geo, output_hw);
         let x = self.contiguous();
-        let mut y = vec![T::zero(); geo.planes() * output_hw[0] * output_hw[1]];
         kernel::avg_pool_forward(&plan, slice_of(&x), &mut y);
-        Ok(tensor_from(&geo.out_shape(output_hw[0], output_hw[1]), y))
+        Ok(tensor_from(&shape, y))
     }
 
     /// Gradient of [`adaptive_avg_pool2d`](Tensor::adaptive_avg_pool2d): each element of
@@ -479,7 +498,7 @@ impl<T: Element> Tensor<T> {
         let out = geo.grad_plane(op, grad_out.shape(), input_shape)?;
         let plan = adaptive_plan(&geo, out);
         let g = grad_out.contiguous();
-        let mut gin = vec![T::zero(); geo.planes() * geo.h * geo.w];
+        let mut gin = vec![T::zero(); numel(op, input_shape)?];
         kernel::avg_pool_backward(&plan, slice_of(&g), &mut gin);
         Ok(tensor_from(input_shape, gin))
     }

@@ -455,3 +455,21 @@ fn pool1d_backward_values_and_errors() {
         "avg_pool1d_backward: dilation 2 is not supported, average pooling has none (it must be 1)"
     );
 }
+
+#[test]
+fn huge_shapes_are_errors() {
+    let g = Tensor::<f32>::ones([1, 1, 1, 1]);
+    let i = Indices::zeros(IxDyn(&[1, 1, 1, 1]));
+    let huge = usize::MAX / 2;
+    assert_eq!(
+        err(Tensor::max_pool2d_backward(&g, &i, &[1, 1, huge, 4])),
+        format!("max_pool2d_backward: shape [1, 1, {huge}, 4] has too many elements")
+    );
+    assert!(err(Tensor::max_pool2d_backward(&g, &i, &[0, 1, huge, 4])).contains("too many"));
+    assert!(err(Tensor::adaptive_avg_pool2d_backward(&g, &[huge, 1, 2, 2])).contains("too many"));
+    let e = err(Tensor::<f32>::ones([1, 1, 2, 2]).adaptive_avg_pool2d([huge, 4]));
+    assert_eq!(
+        e,
+        format!("adaptive_avg_pool2d: shape [1, 1, {huge}, 4] has too many elements")
+    );
+}
