@@ -32,10 +32,34 @@ struct Case {
 }
 
 const CASES: [Case; 4] = [
-    Case { name: "C1_n64_1to32_28", n: 64, c_in: 1, c_out: 32, hw: 28 },
-    Case { name: "C2_n64_32to64_14", n: 64, c_in: 32, c_out: 64, hw: 14 },
-    Case { name: "C3_n8_64to64_56", n: 8, c_in: 64, c_out: 64, hw: 56 },
-    Case { name: "C4_n32_3to64_32", n: 32, c_in: 3, c_out: 64, hw: 32 },
+    Case {
+        name: "C1_n64_1to32_28",
+        n: 64,
+        c_in: 1,
+        c_out: 32,
+        hw: 28,
+    },
+    Case {
+        name: "C2_n64_32to64_14",
+        n: 64,
+        c_in: 32,
+        c_out: 64,
+        hw: 14,
+    },
+    Case {
+        name: "C3_n8_64to64_56",
+        n: 8,
+        c_in: 64,
+        c_out: 64,
+        hw: 56,
+    },
+    Case {
+        name: "C4_n32_3to64_32",
+        n: 32,
+        c_in: 3,
+        c_out: 64,
+        hw: 32,
+    },
 ];
 
 fn random(shape: &[usize], seed: u64) -> Tensor<f32> {
@@ -89,30 +113,41 @@ fn conv(c: &mut Criterion) {
         g.measurement_time(Duration::from_secs(2));
         for (label, threads) in [("1t", 1), ("all", 0)] {
             set_num_threads(threads).expect("threads start");
-            g.bench_function(BenchmarkId::new(format!("forward_{label}"), case.name), |bch| {
-                bch.iter(|| black_box(x.conv2d(&w, Some(&b), opts).expect("valid conv")))
-            });
-            g.bench_function(BenchmarkId::new(format!("grad_input_{label}"), case.name), |bch| {
-                bch.iter(|| {
-                    black_box(
-                        Tensor::conv2d_backward_input(&gout, &w, [case.hw, case.hw], opts)
-                            .expect("valid conv"),
-                    )
-                })
-            });
-            g.bench_function(BenchmarkId::new(format!("grad_weight_{label}"), case.name), |bch| {
-                bch.iter(|| {
-                    black_box(
-                        Tensor::conv2d_backward_weight(&gout, &x, [3, 3], opts)
-                            .expect("valid conv"),
-                    )
-                })
-            });
+            g.bench_function(
+                BenchmarkId::new(format!("forward_{label}"), case.name),
+                |bch| bch.iter(|| black_box(x.conv2d(&w, Some(&b), opts).expect("valid conv"))),
+            );
+            g.bench_function(
+                BenchmarkId::new(format!("grad_input_{label}"), case.name),
+                |bch| {
+                    bch.iter(|| {
+                        black_box(
+                            Tensor::conv2d_backward_input(&gout, &w, [case.hw, case.hw], opts)
+                                .expect("valid conv"),
+                        )
+                    })
+                },
+            );
+            g.bench_function(
+                BenchmarkId::new(format!("grad_weight_{label}"), case.name),
+                |bch| {
+                    bch.iter(|| {
+                        black_box(
+                            Tensor::conv2d_backward_weight(&gout, &x, [3, 3], opts)
+                                .expect("valid conv"),
+                        )
+                    })
+                },
+            );
         }
         set_num_threads(0).expect("threads start");
         let (xs, ws) = (x.to_vec(), w.to_vec());
         g.bench_function(BenchmarkId::new("forward_naive_1t", case.name), |bch| {
-            bch.iter(|| black_box(naive_conv3x3(&xs, &ws, case.n, case.c_in, case.c_out, case.hw)))
+            bch.iter(|| {
+                black_box(naive_conv3x3(
+                    &xs, &ws, case.n, case.c_in, case.c_out, case.hw,
+                ))
+            })
         });
         g.finish();
     }
@@ -128,15 +163,19 @@ fn pool(c: &mut Criterion) {
     g.measurement_time(Duration::from_secs(2));
     for (label, threads) in [("1t", 1), ("all", 0)] {
         set_num_threads(threads).expect("threads start");
-        g.bench_function(BenchmarkId::new(format!("forward_{label}"), "C2_out_2x2"), |bch| {
-            bch.iter(|| black_box(x.max_pool2d(Pool2dOptions::new(2)).expect("valid pool")))
-        });
+        g.bench_function(
+            BenchmarkId::new(format!("forward_{label}"), "C2_out_2x2"),
+            |bch| bch.iter(|| black_box(x.max_pool2d(Pool2dOptions::new(2)).expect("valid pool"))),
+        );
         let (y, idx) = x.max_pool2d(Pool2dOptions::new(2)).expect("valid pool");
-        g.bench_function(BenchmarkId::new(format!("backward_{label}"), "C2_out_2x2"), |bch| {
-            bch.iter(|| {
-                black_box(Tensor::max_pool2d_backward(&y, &idx, x.shape()).expect("valid pool"))
-            })
-        });
+        g.bench_function(
+            BenchmarkId::new(format!("backward_{label}"), "C2_out_2x2"),
+            |bch| {
+                bch.iter(|| {
+                    black_box(Tensor::max_pool2d_backward(&y, &idx, x.shape()).expect("valid pool"))
+                })
+            },
+        );
     }
     set_num_threads(0).expect("threads start");
     g.finish();
