@@ -1,1 +1,698 @@
-//! Convolution kernels (im2col / col2im).
+//! Convolution kernels: im2col / col2im and the batched drivers of the three products.
+//!
+//! All three products of a 2-d convolution share one geometry ([`ConvGeom`]): an *image*
+//! `[n, c, h, w]` (the convolution's input), a *grid* `[n, o, oh, ow]` (its output) and a weight
+//! `[o, c / groups, kh, kw]`. Grid position `(oy, ox)` and kernel tap `(ki, kj)` read image
+//! position `(oy * sh + ki * dh - ph, ox * sw + kj * dw - pw)`, or zero outside the image.
+//!
+//! - [`conv_forward`]: image → grid (`conv2d`, and the input gradient of `conv_transpose2d`);
+//! - [`conv_backward_data`]: grid → image (the input gradient of `conv2d`, and
+//!   `conv_transpose2d` itself);
+//! - [`conv_backward_weight`]: grid and image → weight (the weight gradient of both).
+//!
+//! Each image of the batch is processed on its own with a reusable column buffer of
+//! `(c / groups) * kh * kw` rows and `oh * ow` columns, so scratch memory does not grow with the
+//! batch. A large batch is split across the kernel pool (one column buffer per worker, serial
+//! GEMMs); a small one loops over its images and parallelises inside each (threaded GEMM,
+//! im2col / col2im split by channel). The grid may be smaller than the grid the image would
+//! give (`conv_transpose2d` with `output_padding >= stride`): positions past it are not read or
+//! written.
+
+use ndarray::{ArrayView2, ArrayViewMut2};
+use rayon::prelude::*;
+
+use crate::element::Element;
+use crate::kernels::gemm::{gemm, gemm_serial};
+use crate::parallel;
+
+/// Below this many multiply-adds a convolution runs on the calling thread.
+const PARALLEL_MIN_WORK: usize = 1 << 17;
+/// Below this many column-buffer elements im2col / col2im of one image run on one thread.
+const PARALLEL_MIN_COL: usize = 1 << 16;
+/// Below this many elements the bias gradient is summed on the calling thread.
+const PARALLEL_MIN_SUM: usize = 1 << 18;
+
+/// Sizes of one convolution problem; every extent except `n` is at least 1 and `groups`
+/// divides `c` and `o` (checked at the public edge).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ConvGeom {
+    /// Batch size.
+    pub n: usize,
+    /// Image channels (input channels of the convolution).
+    pub c: usize,
+    /// Image height.
+    pub h: usize,
+    /// Image width.
+    pub w: usize,
+    /// Grid channels (output channels of the convolution).
+    pub o: usize,
+    /// Grid height.
+    pub oh: usize,
+    /// Grid width.
+    pub ow: usize,
+    /// Kernel height.
+    pub kh: usize,
+    /// Kernel width.
+    pub kw: usize,
+    /// Vertical stride.
+    pub sh: usize,
+    /// Horizontal stride.
+    pub sw: usize,
+    /// Vertical zero padding.
+    pub ph: usize,
+    /// Horizontal zero padding.
+    pub pw: usize,
+    /// Vertical dilation.
+    pub dh: usize,
+    /// Horizontal dilation.
+    pub dw: usize,
+    /// Channel groups.
+    pub groups: usize,
+}
+
+impl ConvGeom {
+    /// Image channels per group.
+    fn cg(&self) -> usize {
+        self.c / self.groups
+    }
+
+    /// Grid channels per group.
+    fn og(&self) -> usize {
+        self.o / self.groups
+    }
+
+    /// Rows of a column buffer: `cg * kh * kw`.
+    fn col_rows(&self) -> usize {
+        self.cg() * self.kh * self.kw
+    }
+
+    /// Columns of a column buffer: `oh * ow`.
+    fn col_cols(&self) -> usize {
+        self.oh * self.ow
+    }
+
+    /// Elements of one image plane `h * w`.
+    fn plane(&self) -> usize {
+        self.h * self.w
+    }
+
+    /// Elements of one image `c * h * w`.
+    fn image_len(&self) -> usize {
+        self.c * self.plane()
+    }
+
+    /// Elements of one grid `o * oh * ow`.
+    fn grid_len(&self) -> usize {
+        self.o * self.col_cols()
+    }
+
+    /// Elements of the weight `o * cg * kh * kw`.
+    pub(crate) fn weight_len(&self) -> usize {
+        self.o * self.col_rows()
+    }
+
+    /// True if the image already is the column matrix: a 1x1 kernel with stride 1, no padding,
+    /// and a grid of the image's size.
+    fn pointwise(&self) -> bool {
+        self.kh == 1
+            && self.kw == 1
+            && self.sh == 1
+            && self.sw == 1
+            && self.ph == 0
+            && self.pw == 0
+            && self.oh == self.h
+            && self.ow == self.w
+    }
+
+    /// Elements of the column buffer one worker needs (none for pointwise convolutions).
+    fn col_len(&self) -> usize {
+        if self.pointwise() {
+            0
+        } else {
+            self.col_rows() * self.col_cols()
+        }
+    }
+
+    /// Multiply-adds of one product over the whole batch (saturating).
+    fn work(&self) -> usize {
+        self.n
+            .saturating_mul(self.o)
+            .saturating_mul(self.col_cols())
+            .saturating_mul(self.col_rows())
+    }
+
+    /// How to run: `Batch` splits the batch over the pool, `Inner` loops over images with
+    /// threaded products, `Serial` runs on the calling thread.
+    fn mode(&self) -> Mode {
+        let threads = parallel::threads();
+        if threads <= 1 || self.work() < PARALLEL_MIN_WORK {
+            Mode::Serial
+        } else if self.n >= threads {
+            Mode::Batch(self.n.div_ceil(threads))
+        } else {
+            Mode::Inner
+        }
+    }
+
+    /// The valid grid ranges of every kernel row and column.
+    fn plan(&self) -> Plan {
+        Plan {
+            ys: (0..self.kh)
+                .map(|k| Span::new(self.oh, self.h, k * self.dh, self.sh, self.ph))
+                .collect(),
+            xs: (0..self.kw)
+                .map(|k| Span::new(self.ow, self.w, k * self.dw, self.sw, self.pw))
+                .collect(),
+        }
+    }
+}
+
+/// How a driver schedules its work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Everything on the calling thread.
+    Serial,
+    /// Images one after the other, each using the whole pool.
+    Inner,
+    /// Chunks of this many images, one chunk per worker, each worker serial.
+    Batch(usize),
+}
+
+/// Along one axis and for one kernel tap: the grid positions `lo..hi` that read inside the
+/// image, and the image position `first` that grid position `lo` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    lo: usize,
+    hi: usize,
+    first: usize,
+}
+
+impl Span {
+    /// Grid positions `o < out` with `o * s + off - p` in `0..len`.
+    fn new(out: usize, len: usize, off: usize, s: usize, p: usize) -> Span {
+        let lo = if off >= p { 0 } else { (p - off).div_ceil(s) };
+        let hi = if len + p > off {
+            out.min((len + p - off).div_ceil(s))
+        } else {
+            0
+        };
+        let lo = lo.min(hi);
+        let first = if lo < hi { lo * s + off - p } else { 0 };
+        Span { lo, hi, first }
+    }
+
+    fn len(&self) -> usize {
+        self.hi - self.lo
+    }
+}
+
+/// The spans of every kernel row (`ys`) and column (`xs`).
+struct Plan {
+    ys: Vec<Span>,
+    xs: Vec<Span>,
+}
+
+fn view2<T>(s: &[T], rows: usize, cols: usize) -> ArrayView2<'_, T> {
+    ArrayView2::from_shape((rows, cols), s).expect("conv: buffer length matches its geometry")
+}
+
+fn view2_mut<T>(s: &mut [T], rows: usize, cols: usize) -> ArrayViewMut2<'_, T> {
+    ArrayViewMut2::from_shape((rows, cols), s).expect("conv: buffer length matches its geometry")
+}
+
+/// `c = alpha a b + beta c`, threaded or on the calling thread.
+fn matmul<T: Element>(
+    threaded: bool,
+    alpha: T,
+    a: ArrayView2<'_, T>,
+    b: ArrayView2<'_, T>,
+    beta: T,
+    c: ArrayViewMut2<'_, T>,
+) {
+    if threaded {
+        gemm(alpha, a, b, beta, c);
+    } else {
+        gemm_serial(alpha, a, b, beta, c);
+    }
+}
+
+/// Writes the `kh * kw` column rows of one image channel (`plane`, `h * w`) into `rows`.
+///
+/// Every element of `rows` is written: zeros where the tap falls into the padding.
+fn im2col_channel<T: Element>(g: &ConvGeom, plan: &Plan, plane: &[T], rows: &mut [T]) {
+    let (w, ow, sw) = (g.w, g.ow, g.sw);
+    let p = g.col_cols();
+    let zero = T::zero();
+    for (row, (ys, xs)) in rows.chunks_exact_mut(p).zip(
+        plan.ys
+            .iter()
+            .flat_map(|ys| plan.xs.iter().map(move |xs| (ys, xs))),
+    ) {
+        let (head, rest) = row.split_at_mut(ys.lo * ow);
+        head.fill(zero);
+        let (mid, tail) = rest.split_at_mut(ys.len() * ow);
+        tail.fill(zero);
+        let n = xs.len();
+        if n == 0 {
+            mid.fill(zero);
+            continue;
+        }
+        for (r, dst) in mid.chunks_exact_mut(ow).enumerate() {
+            let iy = ys.first + r * g.sh;
+            let src = &plane[iy * w + xs.first..(iy + 1) * w];
+            let (left, rest) = dst.split_at_mut(xs.lo);
+            left.fill(zero);
+            let (body, right) = rest.split_at_mut(n);
+            right.fill(zero);
+            if sw == 1 {
+                body.copy_from_slice(&src[..n]);
+            } else {
+                for (d, s) in body.iter_mut().zip(src.iter().step_by(sw)) {
+                    *d = *s;
+                }
+            }
+        }
+    }
+}
+
+/// Adds the `kh * kw` column rows of one image channel (`rows`) into `plane` (`h * w`).
+fn col2im_channel<T: Element>(g: &ConvGeom, plan: &Plan, rows: &[T], plane: &mut [T]) {
+    let (w, ow, sw) = (g.w, g.ow, g.sw);
+    let p = g.col_cols();
+    for (row, (ys, xs)) in rows.chunks_exact(p).zip(
+        plan.ys
+            .iter()
+            .flat_map(|ys| plan.xs.iter().map(move |xs| (ys, xs))),
+    ) {
+        let n = xs.len();
+        if n == 0 || ys.lo == ys.hi {
+            continue;
+        }
+        for (r, src) in row[ys.lo * ow..ys.hi * ow].chunks_exact(ow).enumerate() {
+            let iy = ys.first + r * g.sh;
+            let dst = &mut plane[iy * w + xs.first..(iy + 1) * w];
+            let src = &src[xs.lo..xs.hi];
+            if sw == 1 {
+                for (d, s) in dst[..n].iter_mut().zip(src) {
+                    *d += *s;
+                }
+            } else {
+                for (d, s) in dst.iter_mut().step_by(sw).zip(src) {
+                    *d += *s;
+                }
+            }
+        }
+    }
+}
+
+/// Fills the column buffer `col` (`col_rows x col_cols`) from the `cg` channels of `img`.
+fn im2col<T: Element>(g: &ConvGeom, plan: &Plan, img: &[T], col: &mut [T], threaded: bool) {
+    let per = g.kh * g.kw * g.col_cols();
+    let plane = g.plane();
+    if threaded && col.len() >= PARALLEL_MIN_COL && g.cg() > 1 {
+        parallel::install(|| {
+            col.par_chunks_exact_mut(per)
+                .zip(img.par_chunks_exact(plane))
+                .for_each(|(rows, pl)| im2col_channel(g, plan, pl, rows));
+        });
+    } else {
+        for (rows, pl) in col.chunks_exact_mut(per).zip(img.chunks_exact(plane)) {
+            im2col_channel(g, plan, pl, rows);
+        }
+    }
+}
+
+/// Adds the column buffer `col` into the `cg` channels of `img`.
+fn col2im<T: Element>(g: &ConvGeom, plan: &Plan, col: &[T], img: &mut [T], threaded: bool) {
+    let per = g.kh * g.kw * g.col_cols();
+    let plane = g.plane();
+    if threaded && col.len() >= PARALLEL_MIN_COL && g.cg() > 1 {
+        parallel::install(|| {
+            col.par_chunks_exact(per)
+                .zip(img.par_chunks_exact_mut(plane))
+                .for_each(|(rows, pl)| col2im_channel(g, plan, rows, pl));
+        });
+    } else {
+        for (rows, pl) in col.chunks_exact(per).zip(img.chunks_exact_mut(plane)) {
+            col2im_channel(g, plan, rows, pl);
+        }
+    }
+}
+
+/// Fills each `len`-element block of `dst` with the matching value of `values`.
+fn fill_blocks<T: Element>(dst: &mut [T], len: usize, values: &[T]) {
+    for (block, &v) in dst.chunks_exact_mut(len).zip(values) {
+        block.fill(v);
+    }
+}
+
+/// Runs `f(input, output, col, threaded)` on every image of the batch, scheduled by `mode`;
+/// `input` holds `in_len` and `output` `out_len` elements per image.
+fn for_each_image<T: Element>(
+    g: &ConvGeom,
+    input: &[T],
+    in_len: usize,
+    output: &mut [T],
+    out_len: usize,
+    f: impl Fn(&[T], &mut [T], &mut [T], bool) + Sync,
+) {
+    if g.n == 0 {
+        return;
+    }
+    match g.mode() {
+        Mode::Batch(per) => parallel::install(|| {
+            input
+                .par_chunks(per * in_len)
+                .zip(output.par_chunks_mut(per * out_len))
+                .for_each(|(xs, ys)| {
+                    let mut col = vec![T::zero(); g.col_len()];
+                    for (x, y) in xs.chunks_exact(in_len).zip(ys.chunks_exact_mut(out_len)) {
+                        f(x, y, &mut col, false);
+                    }
+                });
+        }),
+        mode => {
+            let mut col = vec![T::zero(); g.col_len()];
+            for (x, y) in input
+                .chunks_exact(in_len)
+                .zip(output.chunks_exact_mut(out_len))
+            {
+                f(x, y, &mut col, mode == Mode::Inner);
+            }
+        }
+    }
+}
+
+/// Convolution forward: `grid = weight ⋆ image (+ bias per grid channel)`.
+///
+/// `image` is `[n, c, h, w]`, `weight` `[o, c / groups, kh, kw]`, `bias` `[o]`, and `grid`
+/// `[n, o, oh, ow]`, all contiguous; every element of `grid` is written.
+pub(crate) fn conv_forward<T: Element>(
+    g: &ConvGeom,
+    image: &[T],
+    weight: &[T],
+    bias: Option<&[T]>,
+    grid: &mut [T],
+) {
+    let plan = g.plan();
+    let (cg, og, kk, p) = (g.cg(), g.og(), g.col_rows(), g.col_cols());
+    let cin = cg * g.plane();
+    for_each_image(
+        g,
+        image,
+        g.image_len(),
+        grid,
+        g.grid_len(),
+        |img, out, col, threaded| {
+            for grp in 0..g.groups {
+                let x = &img[grp * cin..(grp + 1) * cin];
+                let y = &mut out[grp * og * p..(grp + 1) * og * p];
+                let beta = match bias {
+                    Some(b) => {
+                        fill_blocks(y, p, &b[grp * og..(grp + 1) * og]);
+                        T::one()
+                    }
+                    None => T::zero(),
+                };
+                let wg = view2(&weight[grp * og * kk..(grp + 1) * og * kk], og, kk);
+                let cols = if g.pointwise() {
+                    view2(x, cg, p)
+                } else {
+                    im2col(g, &plan, x, col, threaded);
+                    view2(col, kk, p)
+                };
+                matmul(threaded, T::one(), wg, cols, beta, view2_mut(y, og, p));
+            }
+        },
+    );
+}
+
+/// Convolution backward to the image: `image = weightᵀ ⋆ grid (+ bias per image channel)`.
+///
+/// `grid` is `[n, o, oh, ow]`, `weight` `[o, c / groups, kh, kw]`, `bias` `[c]`, and `image`
+/// `[n, c, h, w]`, all contiguous; `image` must be all zeros on entry (it is accumulated into).
+pub(crate) fn conv_backward_data<T: Element>(
+    g: &ConvGeom,
+    grid: &[T],
+    weight: &[T],
+    bias: Option<&[T]>,
+    image: &mut [T],
+) {
+    let plan = g.plan();
+    let (cg, og, kk, p) = (g.cg(), g.og(), g.col_rows(), g.col_cols());
+    let cin = cg * g.plane();
+    for_each_image(
+        g,
+        grid,
+        g.grid_len(),
+        image,
+        g.image_len(),
+        |dy, dx, col, threaded| {
+            for grp in 0..g.groups {
+                let dyg = view2(&dy[grp * og * p..(grp + 1) * og * p], og, p);
+                let wt = view2(&weight[grp * og * kk..(grp + 1) * og * kk], og, kk).reversed_axes();
+                let dxg = &mut dx[grp * cin..(grp + 1) * cin];
+                let bias_g = bias.map(|b| &b[grp * cg..(grp + 1) * cg]);
+                if g.pointwise() {
+                    let beta = match bias_g {
+                        Some(b) => {
+                            fill_blocks(dxg, g.plane(), b);
+                            T::one()
+                        }
+                        None => T::zero(),
+                    };
+                    matmul(threaded, T::one(), wt, dyg, beta, view2_mut(dxg, cg, p));
+                } else {
+                    matmul(
+                        threaded,
+                        T::one(),
+                        wt,
+                        dyg,
+                        T::zero(),
+                        view2_mut(col, kk, p),
+                    );
+                    if let Some(b) = bias_g {
+                        fill_blocks(dxg, g.plane(), b);
+                    }
+                    col2im(g, &plan, col, dxg, threaded);
+                }
+            }
+        },
+    );
+}
+
+/// Convolution backward to the weight: `weight = Σ_n grid_n ⋆ image_n`, written to `weight`
+/// (`[o, c / groups, kh, kw]`, contiguous, all zeros on entry).
+///
+/// `grid` is `[n, o, oh, ow]` and `image` `[n, c, h, w]`, contiguous.
+pub(crate) fn conv_backward_weight<T: Element>(
+    g: &ConvGeom,
+    grid: &[T],
+    image: &[T],
+    weight: &mut [T],
+) {
+    if g.n == 0 {
+        return;
+    }
+    let plan = g.plan();
+    let (cg, og, kk, p) = (g.cg(), g.og(), g.col_rows(), g.col_cols());
+    let cin = cg * g.plane();
+    let (glen, ilen) = (g.grid_len(), g.image_len());
+    // Adds the gradient of one image into `acc`.
+    let one_image = |dy: &[T], img: &[T], acc: &mut [T], col: &mut [T], threaded: bool| {
+        for grp in 0..g.groups {
+            let dyg = view2(&dy[grp * og * p..(grp + 1) * og * p], og, p);
+            let x = &img[grp * cin..(grp + 1) * cin];
+            let cols_t = if g.pointwise() {
+                view2(x, cg, p).reversed_axes()
+            } else {
+                im2col(g, &plan, x, col, threaded);
+                view2(col, kk, p).reversed_axes()
+            };
+            let dw = view2_mut(&mut acc[grp * og * kk..(grp + 1) * og * kk], og, kk);
+            matmul(threaded, T::one(), dyg, cols_t, T::one(), dw);
+        }
+    };
+    match g.mode() {
+        Mode::Batch(per) => {
+            let partials: Vec<Vec<T>> = parallel::install(|| {
+                grid.par_chunks(per * glen)
+                    .zip(image.par_chunks(per * ilen))
+                    .map(|(dys, xs)| {
+                        let mut acc = vec![T::zero(); g.weight_len()];
+                        let mut col = vec![T::zero(); g.col_len()];
+                        for (dy, x) in dys.chunks_exact(glen).zip(xs.chunks_exact(ilen)) {
+                            one_image(dy, x, &mut acc, &mut col, false);
+                        }
+                        acc
+                    })
+                    .collect()
+            });
+            for part in &partials {
+                for (d, s) in weight.iter_mut().zip(part) {
+                    *d += *s;
+                }
+            }
+        }
+        mode => {
+            let mut col = vec![T::zero(); g.col_len()];
+            for (dy, x) in grid.chunks_exact(glen).zip(image.chunks_exact(ilen)) {
+                one_image(dy, x, weight, &mut col, mode == Mode::Inner);
+            }
+        }
+    }
+}
+
+/// Sum of a slice with eight independent accumulators (vectorises, and rounds less than a
+/// running sum).
+fn sum_slice<T: Element>(s: &[T]) -> T {
+    let mut acc = [T::zero(); 8];
+    let chunks = s.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (a, &v) in acc.iter_mut().zip(c) {
+            *a += v;
+        }
+    }
+    let mut total =
+        ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for &v in rest {
+        total += v;
+    }
+    total
+}
+
+/// Adds the per-channel sums of `grid` (`[n, channels, plane]`, contiguous) into `out`.
+fn channel_sums_into<T: Element>(grid: &[T], channels: usize, plane: usize, out: &mut [T]) {
+    for img in grid.chunks_exact(channels * plane) {
+        for (acc, block) in out.iter_mut().zip(img.chunks_exact(plane)) {
+            *acc += sum_slice(block);
+        }
+    }
+}
+
+/// Bias gradient: the sum of `grid` (`[n, channels, plane]`, contiguous) over all dimensions
+/// but the channels, written to `out` (`[channels]`, zeros on entry).
+pub(crate) fn channel_sums<T: Element>(
+    grid: &[T],
+    n: usize,
+    channels: usize,
+    plane: usize,
+    out: &mut [T],
+) {
+    if n == 0 || channels == 0 || plane == 0 {
+        return;
+    }
+    let threads = parallel::threads();
+    if threads > 1 && n >= threads && grid.len() >= PARALLEL_MIN_SUM {
+        let per = n.div_ceil(threads);
+        let partials: Vec<Vec<T>> = parallel::install(|| {
+            grid.par_chunks(per * channels * plane)
+                .map(|part| {
+                    let mut acc = vec![T::zero(); channels];
+                    channel_sums_into(part, channels, plane, &mut acc);
+                    acc
+                })
+                .collect()
+        });
+        for part in &partials {
+            for (d, s) in out.iter_mut().zip(part) {
+                *d += *s;
+            }
+        }
+    } else {
+        channel_sums_into(grid, channels, plane, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn geom(h: usize, w: usize, k: usize, s: usize, p: usize, d: usize) -> ConvGeom {
+        let oh = (h + 2 * p - d * (k - 1) - 1) / s + 1;
+        let ow = (w + 2 * p - d * (k - 1) - 1) / s + 1;
+        ConvGeom {
+            n: 1,
+            c: 1,
+            h,
+            w,
+            o: 1,
+            oh,
+            ow,
+            kh: k,
+            kw: k,
+            sh: s,
+            sw: s,
+            ph: p,
+            pw: p,
+            dh: d,
+            dw: d,
+            groups: 1,
+        }
+    }
+
+    #[test]
+    fn spans_clip_to_the_image() {
+        // 5 outputs, image of 5, padding 2, stride 1, tap offset 0: outputs 2..5 read 0..3.
+        assert_eq!(
+            Span::new(5, 5, 0, 1, 2),
+            Span {
+                lo: 2,
+                hi: 5,
+                first: 0
+            }
+        );
+        // Tap offset 4 (k = 4 at dilation 1): outputs 0..3 read 2..5.
+        assert_eq!(
+            Span::new(5, 5, 4, 1, 2),
+            Span {
+                lo: 0,
+                hi: 3,
+                first: 2
+            }
+        );
+        // Stride 2, padding 1, offset 0: outputs 1.. read 1, 3, 5 (of 6).
+        assert_eq!(
+            Span::new(4, 6, 0, 2, 1),
+            Span {
+                lo: 1,
+                hi: 4,
+                first: 1
+            }
+        );
+        // A tap entirely in the padding.
+        assert_eq!(Span::new(3, 1, 0, 1, 2).len(), 1);
+        assert_eq!(Span::new(2, 1, 5, 1, 2).len(), 0);
+    }
+
+    #[test]
+    fn im2col_then_col2im_known_values() {
+        // 3x3 image, 2x2 kernel, padding 1, stride 2: grid 2x2.
+        let g = geom(3, 3, 2, 2, 1, 1);
+        assert_eq!((g.oh, g.ow), (2, 2));
+        let img: Vec<f64> = (1..=9).map(f64::from).collect();
+        let mut col = vec![f64::NAN; g.col_len()];
+        im2col(&g, &g.plan(), &img, &mut col, false);
+        // Tap (0, 0) reads (-1, -1), (-1, 1), (1, -1), (1, 1).
+        assert_eq!(&col[0..4], &[0.0, 0.0, 0.0, 5.0]);
+        // Tap (1, 1) reads (0, 0), (0, 2), (2, 0), (2, 2).
+        assert_eq!(&col[12..16], &[1.0, 3.0, 7.0, 9.0]);
+        let mut back = vec![0.0; 9];
+        col2im(&g, &g.plan(), &col, &mut back, false);
+        // Each image element is read at most once here, so col2im restores the ones read.
+        assert_eq!(back, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]);
+    }
+
+    #[test]
+    fn channel_sums_add_over_batch_and_plane() {
+        let grid: Vec<f32> = (0..2 * 3 * 4).map(|v| v as f32).collect();
+        let mut out = vec![0.0f32; 3];
+        channel_sums(&grid, 2, 3, 4, &mut out);
+        assert_eq!(out, vec![6.0 + 54.0, 22.0 + 70.0, 38.0 + 86.0]);
+        assert_eq!(
+            sum_slice(&(1..=19).map(f64::from).collect::<Vec<_>>()),
+            190.0
+        );
+    }
+}
