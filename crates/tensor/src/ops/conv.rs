@@ -548,3 +548,6 @@ impl<T: Element> Tensor<T> {
         Ok(run_backward_weight(&c, input, grad_out))
     }
 }
+
+#[cfg(test)]
+mod tests;
