@@ -221,16 +221,25 @@ fn config() -> ProptestConfig {
 
 prop_compose! {
     /// A convolution problem: N 1-3, groups 1-3, 1-3 channels in and out per group, H and W
-    /// 1-9, kernel 1-4, stride 1-3, padding 0-2, dilation 1-2 (each per dimension).
+    /// 1-9, kernel 1-4, stride 1-3, padding 0-2, dilation 1-2 (each per dimension). About a
+    /// third are "same" convolutions (stride 1, odd kernel, padding d (k - 1) / 2), whose
+    /// output is as large as the input: the kernels have a fast path for them.
     fn geo()(
         (n, g, cpg, opg) in (1usize..=3, 1usize..=3, 1usize..=3, 1usize..=3),
         (h, w, kh, kw) in (1usize..=9, 1usize..=9, 1usize..=4, 1usize..=4),
         (sh, sw, ph, pw) in (1usize..=3, 1usize..=3, 0usize..=2, 0usize..=2),
         (dh, dw, bias, seed) in (1usize..=2, 1usize..=2, any::<bool>(), any::<u64>()),
+        same in prop::bool::weighted(0.35),
     ) -> Geo {
+        let (kh, kw) = if same { (kh | 1, kw | 1) } else { (kh, kw) };
+        let (s, p) = if same {
+            ([1, 1], [dh * (kh - 1) / 2, dw * (kw - 1) / 2])
+        } else {
+            ([sh, sw], [ph, pw])
+        };
         Geo {
             n, c: g * cpg, h, w, o: g * opg, kh, kw,
-            s: [sh, sw], p: [ph, pw], d: [dh, dw], g, bias, seed,
+            s, p, d: [dh, dw], g, bias, seed,
         }
     }
 }

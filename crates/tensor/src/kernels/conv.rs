@@ -124,6 +124,13 @@ impl ConvGeom {
             && self.ow == self.w
     }
 
+    /// True if every tap reads the image at a constant offset from its grid position: stride
+    /// 1 and a grid as wide as the image (every "same" convolution). Then the valid part of a
+    /// column row is one shifted copy of the image, apart from the padding margins.
+    fn shifted(&self) -> bool {
+        self.sh == 1 && self.sw == 1 && self.ow == self.w
+    }
+
     /// Elements of the column buffer one worker needs (none for pointwise convolutions).
     fn col_len(&self) -> usize {
         if self.pointwise() {
@@ -236,25 +243,49 @@ fn matmul<T: Element>(
     }
 }
 
+/// Zeros the columns `from..to` of every `width`-wide row of `block`: strided stores, so the
+/// one- or two-element margins left by padding cost no call.
+fn zero_columns<T: Element>(block: &mut [T], width: usize, from: usize, to: usize) {
+    for j in from..to {
+        for v in block[j..].iter_mut().step_by(width) {
+            *v = T::zero();
+        }
+    }
+}
+
+/// The kernel taps of a plan in column-row order (`ki` major, `kj` minor).
+fn taps(plan: &Plan) -> impl Iterator<Item = (&Span, &Span)> {
+    plan.ys
+        .iter()
+        .flat_map(|ys| plan.xs.iter().map(move |xs| (ys, xs)))
+}
+
 /// Writes the `kh * kw` column rows of one image channel (`plane`, `h * w`) into `rows`.
 ///
 /// Every element of `rows` is written: zeros where the tap falls into the padding.
 fn im2col_channel<T: Element>(g: &ConvGeom, plan: &Plan, plane: &[T], rows: &mut [T]) {
     let (w, ow, sw) = (g.w, g.ow, g.sw);
-    let p = g.col_cols();
     let zero = T::zero();
-    for (row, (ys, xs)) in rows.chunks_exact_mut(p).zip(
-        plan.ys
-            .iter()
-            .flat_map(|ys| plan.xs.iter().map(move |xs| (ys, xs))),
-    ) {
+    let shifted = g.shifted();
+    for (row, (ys, xs)) in rows.chunks_exact_mut(g.col_cols()).zip(taps(plan)) {
+        let n = xs.len();
+        if n == 0 || ys.lo == ys.hi {
+            row.fill(zero);
+            continue;
+        }
         let (head, rest) = row.split_at_mut(ys.lo * ow);
         head.fill(zero);
         let (mid, tail) = rest.split_at_mut(ys.len() * ow);
         tail.fill(zero);
-        let n = xs.len();
-        if n == 0 {
-            mid.fill(zero);
+        if shifted {
+            // Grid rows ys.lo.. read image rows ys.first.. at the same width: copy the span
+            // from the first valid element to the last one, then zero the margins (which got
+            // elements of neighbouring image rows).
+            let len = mid.len() - xs.lo - (ow - xs.hi);
+            let start = ys.first * w + xs.first;
+            mid[xs.lo..xs.lo + len].copy_from_slice(&plane[start..start + len]);
+            zero_columns(mid, ow, 0, xs.lo);
+            zero_columns(mid, ow, xs.hi, ow);
             continue;
         }
         for (r, dst) in mid.chunks_exact_mut(ow).enumerate() {
@@ -276,19 +307,33 @@ fn im2col_channel<T: Element>(g: &ConvGeom, plan: &Plan, plane: &[T], rows: &mut
 }
 
 /// Adds the `kh * kw` column rows of one image channel (`rows`) into `plane` (`h * w`).
-fn col2im_channel<T: Element>(g: &ConvGeom, plan: &Plan, rows: &[T], plane: &mut [T]) {
+///
+/// The padding margins of `rows` may be zeroed (it is scratch).
+fn col2im_channel<T: Element>(g: &ConvGeom, plan: &Plan, rows: &mut [T], plane: &mut [T]) {
     let (w, ow, sw) = (g.w, g.ow, g.sw);
-    let p = g.col_cols();
-    for (row, (ys, xs)) in rows.chunks_exact(p).zip(
-        plan.ys
-            .iter()
-            .flat_map(|ys| plan.xs.iter().map(move |xs| (ys, xs))),
-    ) {
+    let shifted = g.shifted();
+    for (row, (ys, xs)) in rows.chunks_exact_mut(g.col_cols()).zip(taps(plan)) {
         let n = xs.len();
         if n == 0 || ys.lo == ys.hi {
             continue;
         }
-        for (r, src) in row[ys.lo * ow..ys.hi * ow].chunks_exact(ow).enumerate() {
+        let mid = &mut row[ys.lo * ow..ys.hi * ow];
+        if shifted {
+            // The mirror of im2col's shifted copy: zero the margins, whose targets are
+            // elements of neighbouring image rows, and add the whole span at once.
+            zero_columns(mid, ow, 0, xs.lo);
+            zero_columns(mid, ow, xs.hi, ow);
+            let len = mid.len() - xs.lo - (ow - xs.hi);
+            let start = ys.first * w + xs.first;
+            for (d, s) in plane[start..start + len]
+                .iter_mut()
+                .zip(&mid[xs.lo..xs.lo + len])
+            {
+                *d += *s;
+            }
+            continue;
+        }
+        for (r, src) in mid.chunks_exact(ow).enumerate() {
             let iy = ys.first + r * g.sh;
             let dst = &mut plane[iy * w + xs.first..(iy + 1) * w];
             let src = &src[xs.lo..xs.hi];
@@ -322,18 +367,19 @@ fn im2col<T: Element>(g: &ConvGeom, plan: &Plan, img: &[T], col: &mut [T], threa
     }
 }
 
-/// Adds the column buffer `col` into the `cg` channels of `img`.
-fn col2im<T: Element>(g: &ConvGeom, plan: &Plan, col: &[T], img: &mut [T], threaded: bool) {
+/// Adds the column buffer `col` into the `cg` channels of `img` (zeroing padding margins of
+/// `col`).
+fn col2im<T: Element>(g: &ConvGeom, plan: &Plan, col: &mut [T], img: &mut [T], threaded: bool) {
     let per = g.kh * g.kw * g.col_cols();
     let plane = g.plane();
     if threaded && col.len() >= PARALLEL_MIN_COL && g.cg() > 1 {
         parallel::install(|| {
-            col.par_chunks_exact(per)
+            col.par_chunks_exact_mut(per)
                 .zip(img.par_chunks_exact_mut(plane))
                 .for_each(|(rows, pl)| col2im_channel(g, plan, rows, pl));
         });
     } else {
-        for (rows, pl) in col.chunks_exact(per).zip(img.chunks_exact_mut(plane)) {
+        for (rows, pl) in col.chunks_exact_mut(per).zip(img.chunks_exact_mut(plane)) {
             col2im_channel(g, plan, rows, pl);
         }
     }
@@ -679,7 +725,7 @@ mod tests {
         // Tap (1, 1) reads (0, 0), (0, 2), (2, 0), (2, 2).
         assert_eq!(&col[12..16], &[1.0, 3.0, 7.0, 9.0]);
         let mut back = vec![0.0; 9];
-        col2im(&g, &g.plan(), &col, &mut back, false);
+        col2im(&g, &g.plan(), &mut col, &mut back, false);
         // Each image element is read at most once here, so col2im restores the ones read.
         assert_eq!(back, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]);
     }
