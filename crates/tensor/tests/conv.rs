@@ -553,3 +553,32 @@ fn empty_batch_gives_empty_results() -> R {
     assert_eq!(Tensor::conv2d_backward_bias(&gy)?.to_vec(), vec![0.0; 4]);
     Ok(())
 }
+
+#[test]
+fn large_images_are_processed_in_bands() -> R {
+    // 32 channels, 3x3, 64x64: the column buffer of one image (288 x 4096) is cut into bands
+    // of grid rows. Same and strided variants.
+    let geo = Geo {
+        n: 2,
+        c: 32,
+        h: 64,
+        w: 64,
+        o: 3,
+        kh: 3,
+        kw: 3,
+        s: [1, 1],
+        p: [1, 1],
+        d: [1, 1],
+        g: 1,
+        bias: true,
+        seed: 13,
+    };
+    check_all(&geo)?;
+    check_all(&Geo {
+        h: 127,
+        w: 129,
+        s: [2, 2],
+        d: [1, 2],
+        ..geo
+    })
+}

@@ -11,14 +11,17 @@
 //! - [`conv_backward_weight`]: grid and image → weight (the weight gradient of both).
 //!
 //! Each image of the batch is processed on its own with a reusable column buffer of
-//! `(c / groups) * kh * kw` rows and `oh * ow` columns, so scratch memory does not grow with the
-//! batch. A large batch is split across the kernel pool (one column buffer per worker, serial
-//! GEMMs); a small one loops over its images and parallelises inside each (threaded GEMM,
-//! im2col / col2im split by channel). The grid may be smaller than the grid the image would
+//! `(c / groups) * kh * kw` rows and one column per grid position of a band of grid rows (the
+//! whole grid for small images, about [`BAND_ELEMS`] elements for large ones), so scratch
+//! memory grows neither with the batch nor with the image, and im2col writes each band into
+//! cache right before the GEMM reads it. A large batch is split across the kernel pool (one
+//! column buffer per worker, serial GEMMs); a small one loops over its images and
+//! parallelises inside each (threaded GEMM, im2col / col2im split by channel). 1x1 kernels
+//! with stride 1 and no padding use the image itself as the column matrix. The grid may be smaller than the grid the image would
 //! give (`conv_transpose2d` with `output_padding >= stride`): positions past it are not read or
 //! written.
 
-use ndarray::{ArrayView2, ArrayViewMut2};
+use ndarray::{s, ArrayView2, ArrayViewMut2};
 use rayon::prelude::*;
 
 use crate::element::Element;
@@ -31,6 +34,12 @@ const PARALLEL_MIN_WORK: usize = 1 << 17;
 const PARALLEL_MIN_COL: usize = 1 << 16;
 /// Below this many elements the bias gradient is summed on the calling thread.
 const PARALLEL_MIN_SUM: usize = 1 << 18;
+/// Target size in elements of a column buffer (1 MiB of `f32`): larger images are processed
+/// in bands of output rows, so im2col writes a band into cache right before the GEMM reads it,
+/// and scratch memory stays bounded whatever the image size.
+const BAND_ELEMS: usize = 1 << 18;
+/// Fewest grid positions of a band, so that the GEMMs stay wide enough to run at full speed.
+const BAND_MIN_COLS: usize = 256;
 
 /// Sizes of one convolution problem; every extent except `n` is at least 1 and `groups`
 /// divides `c` and `o` (checked at the public edge).
@@ -131,13 +140,14 @@ impl ConvGeom {
         self.sh == 1 && self.sw == 1 && self.ow == self.w
     }
 
-    /// Elements of the column buffer one worker needs (none for pointwise convolutions).
-    fn col_len(&self) -> usize {
-        if self.pointwise() {
-            0
-        } else {
-            self.col_rows() * self.col_cols()
-        }
+    /// Grid rows per band of the column buffer: about [`BAND_ELEMS`] elements, at least
+    /// [`BAND_MIN_COLS`] grid positions, at most the whole grid.
+    fn band_rows(&self) -> usize {
+        let per_row = self.col_rows().saturating_mul(self.ow).max(1);
+        (BAND_ELEMS / per_row)
+            .max(BAND_MIN_COLS.div_ceil(self.ow))
+            .min(self.oh)
+            .max(1)
     }
 
     /// Multiply-adds of one product over the whole batch (saturating).
@@ -161,8 +171,14 @@ impl ConvGeom {
         }
     }
 
-    /// The valid grid ranges of every kernel row and column.
+    /// The plan of this problem, with bands of [`band_rows`](Self::band_rows) grid rows.
     fn plan(&self) -> Plan {
+        self.plan_banded(self.band_rows())
+    }
+
+    /// The valid grid ranges of every kernel row and column, and bands of `band` grid rows.
+    fn plan_banded(&self, band: usize) -> Plan {
+        let band = band.clamp(1, self.oh.max(1));
         Plan {
             ys: (0..self.kh)
                 .map(|k| Span::new(self.oh, self.h, k * self.dh, self.sh, self.ph))
@@ -170,6 +186,13 @@ impl ConvGeom {
             xs: (0..self.kw)
                 .map(|k| Span::new(self.ow, self.w, k * self.dw, self.sw, self.pw))
                 .collect(),
+            band,
+            oh: self.oh,
+            col_len: if self.pointwise() {
+                0
+            } else {
+                self.col_rows() * band * self.ow
+            },
         }
     }
 }
@@ -211,12 +234,46 @@ impl Span {
     fn len(&self) -> usize {
         self.hi - self.lo
     }
+
+    /// This span restricted to the grid positions `b0..b1`, counted from `b0`.
+    fn within(&self, b0: usize, b1: usize, s: usize) -> Span {
+        let (lo, hi) = (self.lo.max(b0), self.hi.min(b1));
+        if lo >= hi {
+            return Span {
+                lo: 0,
+                hi: 0,
+                first: 0,
+            };
+        }
+        Span {
+            lo: lo - b0,
+            hi: hi - b0,
+            first: self.first + (lo - self.lo) * s,
+        }
+    }
 }
 
-/// The spans of every kernel row (`ys`) and column (`xs`).
+/// How one problem is cut: the spans of every kernel row (`ys`) and column (`xs`), and the
+/// bands of grid rows whose column buffers are built one at a time.
+#[derive(Debug)]
 struct Plan {
     ys: Vec<Span>,
     xs: Vec<Span>,
+    /// Grid rows per band.
+    band: usize,
+    /// Grid rows in all.
+    oh: usize,
+    /// Elements of the column buffer of one worker (none for pointwise convolutions).
+    col_len: usize,
+}
+
+impl Plan {
+    /// The bands `b0..b1` of grid rows.
+    fn bands(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        (0..self.oh)
+            .step_by(self.band)
+            .map(|b0| (b0, (b0 + self.band).min(self.oh)))
+    }
 }
 
 fn view2<T>(s: &[T], rows: usize, cols: usize) -> ArrayView2<'_, T> {
@@ -260,14 +317,22 @@ fn taps(plan: &Plan) -> impl Iterator<Item = (&Span, &Span)> {
         .flat_map(|ys| plan.xs.iter().map(move |xs| (ys, xs)))
 }
 
-/// Writes the `kh * kw` column rows of one image channel (`plane`, `h * w`) into `rows`.
+/// Writes the `kh * kw` column rows of grid rows `band` of one image channel (`plane`,
+/// `h * w`) into `rows`.
 ///
 /// Every element of `rows` is written: zeros where the tap falls into the padding.
-fn im2col_channel<T: Element>(g: &ConvGeom, plan: &Plan, plane: &[T], rows: &mut [T]) {
+fn im2col_channel<T: Element>(
+    g: &ConvGeom,
+    plan: &Plan,
+    (b0, b1): (usize, usize),
+    plane: &[T],
+    rows: &mut [T],
+) {
     let (w, ow, sw) = (g.w, g.ow, g.sw);
     let zero = T::zero();
     let shifted = g.shifted();
-    for (row, (ys, xs)) in rows.chunks_exact_mut(g.col_cols()).zip(taps(plan)) {
+    for (row, (ys, xs)) in rows.chunks_exact_mut((b1 - b0) * ow).zip(taps(plan)) {
+        let ys = ys.within(b0, b1, g.sh);
         let n = xs.len();
         if n == 0 || ys.lo == ys.hi {
             row.fill(zero);
@@ -306,13 +371,21 @@ fn im2col_channel<T: Element>(g: &ConvGeom, plan: &Plan, plane: &[T], rows: &mut
     }
 }
 
-/// Adds the `kh * kw` column rows of one image channel (`rows`) into `plane` (`h * w`).
+/// Adds the `kh * kw` column rows of grid rows `band` of one image channel (`rows`) into
+/// `plane` (`h * w`).
 ///
 /// The padding margins of `rows` may be zeroed (it is scratch).
-fn col2im_channel<T: Element>(g: &ConvGeom, plan: &Plan, rows: &mut [T], plane: &mut [T]) {
+fn col2im_channel<T: Element>(
+    g: &ConvGeom,
+    plan: &Plan,
+    (b0, b1): (usize, usize),
+    rows: &mut [T],
+    plane: &mut [T],
+) {
     let (w, ow, sw) = (g.w, g.ow, g.sw);
     let shifted = g.shifted();
-    for (row, (ys, xs)) in rows.chunks_exact_mut(g.col_cols()).zip(taps(plan)) {
+    for (row, (ys, xs)) in rows.chunks_exact_mut((b1 - b0) * ow).zip(taps(plan)) {
+        let ys = ys.within(b0, b1, g.sh);
         let n = xs.len();
         if n == 0 || ys.lo == ys.hi {
             continue;
@@ -350,37 +423,52 @@ fn col2im_channel<T: Element>(g: &ConvGeom, plan: &Plan, rows: &mut [T], plane: 
     }
 }
 
-/// Fills the column buffer `col` (`col_rows x col_cols`) from the `cg` channels of `img`.
-fn im2col<T: Element>(g: &ConvGeom, plan: &Plan, img: &[T], col: &mut [T], threaded: bool) {
-    let per = g.kh * g.kw * g.col_cols();
+/// Fills the column buffer `col` (`col_rows x band positions`) of grid rows `band` from the
+/// `cg` channels of `img`; with `threaded`, channels are split across the pool.
+fn im2col<T: Element>(
+    g: &ConvGeom,
+    plan: &Plan,
+    band: (usize, usize),
+    img: &[T],
+    col: &mut [T],
+    threaded: bool,
+) {
+    let per = g.kh * g.kw * (band.1 - band.0) * g.ow;
     let plane = g.plane();
     if threaded && col.len() >= PARALLEL_MIN_COL && g.cg() > 1 {
         parallel::install(|| {
             col.par_chunks_exact_mut(per)
                 .zip(img.par_chunks_exact(plane))
-                .for_each(|(rows, pl)| im2col_channel(g, plan, pl, rows));
+                .for_each(|(rows, pl)| im2col_channel(g, plan, band, pl, rows));
         });
     } else {
         for (rows, pl) in col.chunks_exact_mut(per).zip(img.chunks_exact(plane)) {
-            im2col_channel(g, plan, pl, rows);
+            im2col_channel(g, plan, band, pl, rows);
         }
     }
 }
 
-/// Adds the column buffer `col` into the `cg` channels of `img` (zeroing padding margins of
-/// `col`).
-fn col2im<T: Element>(g: &ConvGeom, plan: &Plan, col: &mut [T], img: &mut [T], threaded: bool) {
-    let per = g.kh * g.kw * g.col_cols();
+/// Adds the column buffer `col` of grid rows `band` into the `cg` channels of `img` (zeroing
+/// padding margins of `col`); with `threaded`, channels are split across the pool.
+fn col2im<T: Element>(
+    g: &ConvGeom,
+    plan: &Plan,
+    band: (usize, usize),
+    col: &mut [T],
+    img: &mut [T],
+    threaded: bool,
+) {
+    let per = g.kh * g.kw * (band.1 - band.0) * g.ow;
     let plane = g.plane();
     if threaded && col.len() >= PARALLEL_MIN_COL && g.cg() > 1 {
         parallel::install(|| {
             col.par_chunks_exact_mut(per)
                 .zip(img.par_chunks_exact_mut(plane))
-                .for_each(|(rows, pl)| col2im_channel(g, plan, rows, pl));
+                .for_each(|(rows, pl)| col2im_channel(g, plan, band, rows, pl));
         });
     } else {
         for (rows, pl) in col.chunks_exact_mut(per).zip(img.chunks_exact_mut(plane)) {
-            col2im_channel(g, plan, rows, pl);
+            col2im_channel(g, plan, band, rows, pl);
         }
     }
 }
@@ -393,13 +481,13 @@ fn fill_blocks<T: Element>(dst: &mut [T], len: usize, values: &[T]) {
 }
 
 /// Runs `f(input, output, col, threaded)` on every image of the batch, scheduled by `mode`;
-/// `input` holds `in_len` and `output` `out_len` elements per image.
+/// `input` holds `in_len` and `output` `out_len` elements per image, and `col` is the
+/// worker's column buffer of `col_len` elements.
 fn for_each_image<T: Element>(
     g: &ConvGeom,
-    input: &[T],
-    in_len: usize,
-    output: &mut [T],
-    out_len: usize,
+    col_len: usize,
+    (input, in_len): (&[T], usize),
+    (output, out_len): (&mut [T], usize),
     f: impl Fn(&[T], &mut [T], &mut [T], bool) + Sync,
 ) {
     if g.n == 0 {
@@ -411,14 +499,14 @@ fn for_each_image<T: Element>(
                 .par_chunks(per * in_len)
                 .zip(output.par_chunks_mut(per * out_len))
                 .for_each(|(xs, ys)| {
-                    let mut col = vec![T::zero(); g.col_len()];
+                    let mut col = vec![T::zero(); col_len];
                     for (x, y) in xs.chunks_exact(in_len).zip(ys.chunks_exact_mut(out_len)) {
                         f(x, y, &mut col, false);
                     }
                 });
         }),
         mode => {
-            let mut col = vec![T::zero(); g.col_len()];
+            let mut col = vec![T::zero(); col_len];
             for (x, y) in input
                 .chunks_exact(in_len)
                 .zip(output.chunks_exact_mut(out_len))
@@ -440,37 +528,47 @@ pub(crate) fn conv_forward<T: Element>(
     bias: Option<&[T]>,
     grid: &mut [T],
 ) {
-    let plan = g.plan();
-    let (cg, og, kk, p) = (g.cg(), g.og(), g.col_rows(), g.col_cols());
+    forward_planned(g, &g.plan(), image, weight, bias, grid);
+}
+
+fn forward_planned<T: Element>(
+    g: &ConvGeom,
+    plan: &Plan,
+    image: &[T],
+    weight: &[T],
+    bias: Option<&[T]>,
+    grid: &mut [T],
+) {
+    let (cg, og, kk, p, ow) = (g.cg(), g.og(), g.col_rows(), g.col_cols(), g.ow);
     let cin = cg * g.plane();
-    for_each_image(
-        g,
-        image,
-        g.image_len(),
-        grid,
-        g.grid_len(),
-        |img, out, col, threaded| {
-            for grp in 0..g.groups {
-                let x = &img[grp * cin..(grp + 1) * cin];
-                let y = &mut out[grp * og * p..(grp + 1) * og * p];
-                let beta = match bias {
-                    Some(b) => {
-                        fill_blocks(y, p, &b[grp * og..(grp + 1) * og]);
-                        T::one()
-                    }
-                    None => T::zero(),
-                };
-                let wg = view2(&weight[grp * og * kk..(grp + 1) * og * kk], og, kk);
-                let cols = if g.pointwise() {
-                    view2(x, cg, p)
-                } else {
-                    im2col(g, &plan, x, col, threaded);
-                    view2(col, kk, p)
-                };
-                matmul(threaded, T::one(), wg, cols, beta, view2_mut(y, og, p));
+    let images = (image, g.image_len());
+    let grids = (grid, g.grid_len());
+    for_each_image(g, plan.col_len, images, grids, |img, out, col, threaded| {
+        for grp in 0..g.groups {
+            let x = &img[grp * cin..(grp + 1) * cin];
+            let y = &mut out[grp * og * p..(grp + 1) * og * p];
+            let beta = match bias {
+                Some(b) => {
+                    fill_blocks(y, p, &b[grp * og..(grp + 1) * og]);
+                    T::one()
+                }
+                None => T::zero(),
+            };
+            let wg = view2(&weight[grp * og * kk..(grp + 1) * og * kk], og, kk);
+            let mut y = view2_mut(y, og, p);
+            if g.pointwise() {
+                matmul(threaded, T::one(), wg, view2(x, cg, p), beta, y);
+                continue;
             }
-        },
-    );
+            for (b0, b1) in plan.bands() {
+                let nb = (b1 - b0) * ow;
+                let col = &mut col[..kk * nb];
+                im2col(g, plan, (b0, b1), x, col, threaded);
+                let yb = y.slice_mut(s![.., b0 * ow..b1 * ow]);
+                matmul(threaded, T::one(), wg, view2(col, kk, nb), beta, yb);
+            }
+        }
+    });
 }
 
 /// Convolution backward to the image: `image = weightᵀ ⋆ grid (+ bias per image channel)`.
@@ -484,47 +582,53 @@ pub(crate) fn conv_backward_data<T: Element>(
     bias: Option<&[T]>,
     image: &mut [T],
 ) {
-    let plan = g.plan();
-    let (cg, og, kk, p) = (g.cg(), g.og(), g.col_rows(), g.col_cols());
+    backward_data_planned(g, &g.plan(), grid, weight, bias, image);
+}
+
+fn backward_data_planned<T: Element>(
+    g: &ConvGeom,
+    plan: &Plan,
+    grid: &[T],
+    weight: &[T],
+    bias: Option<&[T]>,
+    image: &mut [T],
+) {
+    let (cg, og, kk, p, ow) = (g.cg(), g.og(), g.col_rows(), g.col_cols(), g.ow);
     let cin = cg * g.plane();
-    for_each_image(
-        g,
-        grid,
-        g.grid_len(),
-        image,
-        g.image_len(),
-        |dy, dx, col, threaded| {
-            for grp in 0..g.groups {
-                let dyg = view2(&dy[grp * og * p..(grp + 1) * og * p], og, p);
-                let wt = view2(&weight[grp * og * kk..(grp + 1) * og * kk], og, kk).reversed_axes();
-                let dxg = &mut dx[grp * cin..(grp + 1) * cin];
-                let bias_g = bias.map(|b| &b[grp * cg..(grp + 1) * cg]);
-                if g.pointwise() {
-                    let beta = match bias_g {
-                        Some(b) => {
-                            fill_blocks(dxg, g.plane(), b);
-                            T::one()
-                        }
-                        None => T::zero(),
-                    };
-                    matmul(threaded, T::one(), wt, dyg, beta, view2_mut(dxg, cg, p));
-                } else {
-                    matmul(
-                        threaded,
-                        T::one(),
-                        wt,
-                        dyg,
-                        T::zero(),
-                        view2_mut(col, kk, p),
-                    );
-                    if let Some(b) = bias_g {
-                        fill_blocks(dxg, g.plane(), b);
-                    }
-                    col2im(g, &plan, col, dxg, threaded);
+    let grids = (grid, g.grid_len());
+    let images = (image, g.image_len());
+    for_each_image(g, plan.col_len, grids, images, |dy, dx, col, threaded| {
+        for grp in 0..g.groups {
+            let dyg = view2(&dy[grp * og * p..(grp + 1) * og * p], og, p);
+            let wt = view2(&weight[grp * og * kk..(grp + 1) * og * kk], og, kk).reversed_axes();
+            let dxg = &mut dx[grp * cin..(grp + 1) * cin];
+            let beta = match bias {
+                Some(b) => {
+                    fill_blocks(dxg, g.plane(), &b[grp * cg..(grp + 1) * cg]);
+                    T::one()
                 }
+                None => T::zero(),
+            };
+            if g.pointwise() {
+                matmul(threaded, T::one(), wt, dyg, beta, view2_mut(dxg, cg, p));
+                continue;
             }
-        },
-    );
+            for (b0, b1) in plan.bands() {
+                let nb = (b1 - b0) * ow;
+                let col = &mut col[..kk * nb];
+                let dyb = dyg.slice(s![.., b0 * ow..b1 * ow]);
+                matmul(
+                    threaded,
+                    T::one(),
+                    wt,
+                    dyb,
+                    T::zero(),
+                    view2_mut(col, kk, nb),
+                );
+                col2im(g, plan, (b0, b1), col, dxg, threaded);
+            }
+        }
+    });
 }
 
 /// Convolution backward to the weight: `weight = Σ_n grid_n ⋆ image_n`, written to `weight`
@@ -537,11 +641,20 @@ pub(crate) fn conv_backward_weight<T: Element>(
     image: &[T],
     weight: &mut [T],
 ) {
+    backward_weight_planned(g, &g.plan(), grid, image, weight);
+}
+
+fn backward_weight_planned<T: Element>(
+    g: &ConvGeom,
+    plan: &Plan,
+    grid: &[T],
+    image: &[T],
+    weight: &mut [T],
+) {
     if g.n == 0 {
         return;
     }
-    let plan = g.plan();
-    let (cg, og, kk, p) = (g.cg(), g.og(), g.col_rows(), g.col_cols());
+    let (cg, og, kk, p, ow) = (g.cg(), g.og(), g.col_rows(), g.col_cols(), g.ow);
     let cin = cg * g.plane();
     let (glen, ilen) = (g.grid_len(), g.image_len());
     // Adds the gradient of one image into `acc`.
@@ -549,14 +662,20 @@ pub(crate) fn conv_backward_weight<T: Element>(
         for grp in 0..g.groups {
             let dyg = view2(&dy[grp * og * p..(grp + 1) * og * p], og, p);
             let x = &img[grp * cin..(grp + 1) * cin];
-            let cols_t = if g.pointwise() {
-                view2(x, cg, p).reversed_axes()
-            } else {
-                im2col(g, &plan, x, col, threaded);
-                view2(col, kk, p).reversed_axes()
-            };
-            let dw = view2_mut(&mut acc[grp * og * kk..(grp + 1) * og * kk], og, kk);
-            matmul(threaded, T::one(), dyg, cols_t, T::one(), dw);
+            let mut dw = view2_mut(&mut acc[grp * og * kk..(grp + 1) * og * kk], og, kk);
+            if g.pointwise() {
+                let xt = view2(x, cg, p).reversed_axes();
+                matmul(threaded, T::one(), dyg, xt, T::one(), dw);
+                continue;
+            }
+            for (b0, b1) in plan.bands() {
+                let nb = (b1 - b0) * ow;
+                let col = &mut col[..kk * nb];
+                im2col(g, plan, (b0, b1), x, col, threaded);
+                let dyb = dyg.slice(s![.., b0 * ow..b1 * ow]);
+                let colt = view2(col, kk, nb).reversed_axes();
+                matmul(threaded, T::one(), dyb, colt, T::one(), dw.view_mut());
+            }
         }
     };
     match g.mode() {
@@ -566,7 +685,7 @@ pub(crate) fn conv_backward_weight<T: Element>(
                     .zip(image.par_chunks(per * ilen))
                     .map(|(dys, xs)| {
                         let mut acc = vec![T::zero(); g.weight_len()];
-                        let mut col = vec![T::zero(); g.col_len()];
+                        let mut col = vec![T::zero(); plan.col_len];
                         for (dy, x) in dys.chunks_exact(glen).zip(xs.chunks_exact(ilen)) {
                             one_image(dy, x, &mut acc, &mut col, false);
                         }
@@ -581,7 +700,7 @@ pub(crate) fn conv_backward_weight<T: Element>(
             }
         }
         mode => {
-            let mut col = vec![T::zero(); g.col_len()];
+            let mut col = vec![T::zero(); plan.col_len];
             for (dy, x) in grid.chunks_exact(glen).zip(image.chunks_exact(ilen)) {
                 one_image(dy, x, weight, &mut col, mode == Mode::Inner);
             }
@@ -718,16 +837,141 @@ mod tests {
         let g = geom(3, 3, 2, 2, 1, 1);
         assert_eq!((g.oh, g.ow), (2, 2));
         let img: Vec<f64> = (1..=9).map(f64::from).collect();
-        let mut col = vec![f64::NAN; g.col_len()];
-        im2col(&g, &g.plan(), &img, &mut col, false);
+        let plan = g.plan();
+        let mut col = vec![f64::NAN; plan.col_len];
+        im2col(&g, &plan, (0, 2), &img, &mut col, false);
         // Tap (0, 0) reads (-1, -1), (-1, 1), (1, -1), (1, 1).
         assert_eq!(&col[0..4], &[0.0, 0.0, 0.0, 5.0]);
         // Tap (1, 1) reads (0, 0), (0, 2), (2, 0), (2, 2).
         assert_eq!(&col[12..16], &[1.0, 3.0, 7.0, 9.0]);
         let mut back = vec![0.0; 9];
-        col2im(&g, &g.plan(), &mut col, &mut back, false);
+        col2im(&g, &plan, (0, 2), &mut col, &mut back, false);
         // Each image element is read at most once here, so col2im restores the ones read.
         assert_eq!(back, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]);
+    }
+
+    /// Problems of every kind: plain, "same" (shifted), strided and dilated, and a grid
+    /// smaller than the image gives (as transposed convolutions with output padding have).
+    fn banding_cases() -> Vec<ConvGeom> {
+        let base = ConvGeom {
+            n: 2,
+            c: 4,
+            h: 7,
+            w: 6,
+            o: 6,
+            oh: 7,
+            ow: 7,
+            kh: 3,
+            kw: 2,
+            sh: 1,
+            sw: 1,
+            ph: 1,
+            pw: 1,
+            dh: 1,
+            dw: 1,
+            groups: 2,
+        };
+        vec![
+            base,
+            ConvGeom {
+                c: 3,
+                o: 2,
+                h: 9,
+                w: 5,
+                oh: 9,
+                ow: 5,
+                kw: 3,
+                groups: 1,
+                ..base
+            },
+            ConvGeom {
+                h: 11,
+                w: 8,
+                oh: 6,
+                ow: 4,
+                kh: 3,
+                kw: 3,
+                sh: 2,
+                sw: 2,
+                ph: 2,
+                pw: 2,
+                dh: 2,
+                dw: 2,
+                ..base
+            },
+            ConvGeom {
+                h: 6,
+                w: 6,
+                oh: 2,
+                ow: 3,
+                kh: 2,
+                kw: 2,
+                ph: 0,
+                pw: 0,
+                dh: 3,
+                dw: 3,
+                ..base
+            },
+        ]
+    }
+
+    #[test]
+    fn every_band_height_gives_the_same_result() {
+        use youshi_testkit::{assert_close, uniform_vec};
+        for g in banding_cases() {
+            let image = uniform_vec(g.n * g.image_len(), 1);
+            let grid = uniform_vec(g.n * g.grid_len(), 2);
+            let weight = uniform_vec(g.weight_len(), 3);
+            let (bo, bc) = (uniform_vec(g.o, 4), uniform_vec(g.c, 5));
+            let run = |band: usize| {
+                let plan = g.plan_banded(band);
+                let mut y = vec![f64::NAN; g.n * g.grid_len()];
+                forward_planned(&g, &plan, &image, &weight, Some(&bo), &mut y);
+                let mut x = vec![0.0; g.n * g.image_len()];
+                backward_data_planned(&g, &plan, &grid, &weight, Some(&bc), &mut x);
+                let mut w = vec![0.0; g.weight_len()];
+                backward_weight_planned(&g, &plan, &grid, &image, &mut w);
+                (y, x, w)
+            };
+            let whole = run(g.oh);
+            assert_eq!(g.plan_banded(g.oh).bands().count(), 1);
+            for band in 1..g.oh {
+                assert_eq!(g.plan_banded(band).bands().count(), g.oh.div_ceil(band));
+                let (y, x, w) = run(band);
+                assert_close(&y, &whole.0, 1e-12, 1e-12).unwrap();
+                assert_close(&x, &whole.1, 1e-12, 1e-12).unwrap();
+                assert_close(&w, &whole.2, 1e-12, 1e-12).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn bands_bound_the_column_buffer() {
+        // 64 -> 64 channels, 3x3, 56x56: one image's columns would be 576 x 3136.
+        let g = ConvGeom {
+            n: 8,
+            c: 64,
+            h: 56,
+            w: 56,
+            o: 64,
+            oh: 56,
+            ow: 56,
+            kh: 3,
+            kw: 3,
+            sh: 1,
+            sw: 1,
+            ph: 1,
+            pw: 1,
+            dh: 1,
+            dw: 1,
+            groups: 1,
+        };
+        let plan = g.plan();
+        assert!(plan.col_len <= BAND_ELEMS, "{}", plan.col_len);
+        assert!(plan.band * g.ow >= BAND_MIN_COLS);
+        // Small problems keep one band; pointwise ones need no buffer.
+        assert_eq!(geom(14, 14, 3, 1, 1, 1).plan().band, 14);
+        assert_eq!(geom(14, 14, 1, 1, 0, 1).plan().col_len, 0);
     }
 
     #[test]
