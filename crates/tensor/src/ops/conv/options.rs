@@ -192,6 +192,15 @@ impl Conv1dOptions {
     /// # Errors
     /// [`TensorError::InvalidArgument`] if the stride, dilation or kernel length is zero, or if
     /// the dilated kernel is longer than the padded input.
+    ///
+    /// # Examples
+    /// ```
+    /// use youshi_tensor::ops::conv::Conv1dOptions;
+    /// // A dilated kernel of 3 taps spans 5 positions.
+    /// assert_eq!(Conv1dOptions::new().dilation(2).output_size(9, 3)?, 5);
+    /// assert!(Conv1dOptions::new().dilation(2).output_size(4, 3).is_err());
+    /// # Ok::<(), youshi_tensor::TensorError>(())
+    /// ```
     pub fn output_size(&self, input_len: usize, kernel_len: usize) -> Result<usize> {
         const OP: &str = "conv1d";
         let o = self.to_2d();
@@ -329,6 +338,16 @@ impl ConvTranspose2dOptions {
     /// [`TensorError::InvalidArgument`] if a stride, dilation or kernel size is zero, if the
     /// output padding is not below the stride or the dilation, or if the output would be
     /// empty.
+    ///
+    /// # Examples
+    /// ```
+    /// use youshi_tensor::ops::conv::ConvTranspose2dOptions;
+    /// let opts = ConvTranspose2dOptions::new().stride(2);
+    /// assert_eq!(opts.output_size([4, 5], [2, 3])?, [8, 11]);
+    /// // Output padding must stay below the stride (or the dilation).
+    /// assert!(opts.output_padding(2).output_size([4, 5], [2, 3]).is_err());
+    /// # Ok::<(), youshi_tensor::TensorError>(())
+    /// ```
     pub fn output_size(&self, input_hw: [usize; 2], kernel_hw: [usize; 2]) -> Result<[usize; 2]> {
         const OP: &str = "conv_transpose2d";
         check_transposed(OP, self, "")?;
