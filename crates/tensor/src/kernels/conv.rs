@@ -12,7 +12,7 @@
 //!
 //! Each image of the batch is processed on its own with a reusable column buffer of
 //! `(c / groups) * kh * kw` rows and one column per grid position of a band of grid rows (the
-//! whole grid for small images, about [`BAND_ELEMS`] elements for large ones), so scratch
+//! whole grid for small images, about [`BAND_BYTES`] for large ones), so scratch
 //! memory grows neither with the batch nor with the image, and im2col writes each band into
 //! cache right before the GEMM reads it. A large batch is split across the kernel pool (one
 //! column buffer per worker, serial GEMMs); a small one loops over its images and
@@ -34,10 +34,10 @@ const PARALLEL_MIN_WORK: usize = 1 << 17;
 const PARALLEL_MIN_COL: usize = 1 << 16;
 /// Below this many elements the bias gradient is summed on the calling thread.
 const PARALLEL_MIN_SUM: usize = 1 << 18;
-/// Target size in elements of a column buffer (1 MiB of `f32`): larger images are processed
-/// in bands of output rows, so im2col writes a band into cache right before the GEMM reads it,
-/// and scratch memory stays bounded whatever the image size.
-const BAND_ELEMS: usize = 1 << 18;
+/// Target size of a column buffer in bytes: larger images are processed in bands of output
+/// rows, so im2col writes a band into cache right before the GEMM reads it, and scratch memory
+/// stays bounded whatever the image size.
+const BAND_BYTES: usize = 1 << 20;
 /// Fewest grid positions of a band, so that the GEMMs stay wide enough to run at full speed.
 const BAND_MIN_COLS: usize = 256;
 
@@ -140,11 +140,11 @@ impl ConvGeom {
         self.sh == 1 && self.sw == 1 && self.ow == self.w
     }
 
-    /// Grid rows per band of the column buffer: about [`BAND_ELEMS`] elements, at least
-    /// [`BAND_MIN_COLS`] grid positions, at most the whole grid.
-    fn band_rows(&self) -> usize {
+    /// Grid rows per band of the column buffer for elements of `elem` bytes: about
+    /// [`BAND_BYTES`], at least [`BAND_MIN_COLS`] grid positions, at most the whole grid.
+    fn band_rows(&self, elem: usize) -> usize {
         let per_row = self.col_rows().saturating_mul(self.ow).max(1);
-        (BAND_ELEMS / per_row)
+        (BAND_BYTES / elem.max(1) / per_row)
             .max(BAND_MIN_COLS.div_ceil(self.ow))
             .min(self.oh)
             .max(1)
@@ -171,9 +171,10 @@ impl ConvGeom {
         }
     }
 
-    /// The plan of this problem, with bands of [`band_rows`](Self::band_rows) grid rows.
-    fn plan(&self) -> Plan {
-        self.plan_banded(self.band_rows())
+    /// The plan of this problem for elements of type `T`, with bands of
+    /// [`band_rows`](Self::band_rows) grid rows.
+    fn plan<T>(&self) -> Plan {
+        self.plan_banded(self.band_rows(std::mem::size_of::<T>()))
     }
 
     /// The valid grid ranges of every kernel row and column, and bands of `band` grid rows.
@@ -528,7 +529,7 @@ pub(crate) fn conv_forward<T: Element>(
     bias: Option<&[T]>,
     grid: &mut [T],
 ) {
-    forward_planned(g, &g.plan(), image, weight, bias, grid);
+    forward_planned(g, &g.plan::<T>(), image, weight, bias, grid);
 }
 
 fn forward_planned<T: Element>(
@@ -582,7 +583,7 @@ pub(crate) fn conv_backward_data<T: Element>(
     bias: Option<&[T]>,
     image: &mut [T],
 ) {
-    backward_data_planned(g, &g.plan(), grid, weight, bias, image);
+    backward_data_planned(g, &g.plan::<T>(), grid, weight, bias, image);
 }
 
 fn backward_data_planned<T: Element>(
@@ -641,7 +642,7 @@ pub(crate) fn conv_backward_weight<T: Element>(
     image: &[T],
     weight: &mut [T],
 ) {
-    backward_weight_planned(g, &g.plan(), grid, image, weight);
+    backward_weight_planned(g, &g.plan::<T>(), grid, image, weight);
 }
 
 fn backward_weight_planned<T: Element>(
@@ -837,7 +838,7 @@ mod tests {
         let g = geom(3, 3, 2, 2, 1, 1);
         assert_eq!((g.oh, g.ow), (2, 2));
         let img: Vec<f64> = (1..=9).map(f64::from).collect();
-        let plan = g.plan();
+        let plan = g.plan::<f64>();
         let mut col = vec![f64::NAN; plan.col_len];
         im2col(&g, &plan, (0, 2), &img, &mut col, false);
         // Tap (0, 0) reads (-1, -1), (-1, 1), (1, -1), (1, 1).
@@ -966,12 +967,13 @@ mod tests {
             dw: 1,
             groups: 1,
         };
-        let plan = g.plan();
-        assert!(plan.col_len <= BAND_ELEMS, "{}", plan.col_len);
+        let plan = g.plan::<f32>();
+        assert!(plan.col_len * 4 <= BAND_BYTES, "{}", plan.col_len);
+        assert!(g.plan::<f64>().band < plan.band);
         assert!(plan.band * g.ow >= BAND_MIN_COLS);
         // Small problems keep one band; pointwise ones need no buffer.
-        assert_eq!(geom(14, 14, 3, 1, 1, 1).plan().band, 14);
-        assert_eq!(geom(14, 14, 1, 1, 0, 1).plan().col_len, 0);
+        assert_eq!(geom(14, 14, 3, 1, 1, 1).plan::<f32>().band, 14);
+        assert_eq!(geom(14, 14, 1, 1, 0, 1).plan::<f64>().col_len, 0);
     }
 
     #[test]
