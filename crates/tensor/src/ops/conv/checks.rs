@@ -26,6 +26,24 @@ pub(super) struct Checked {
     pub out_shape: Vec<usize>,
 }
 
+impl Checked {
+    /// A checked problem, if its result can be allocated: its element count must fit in
+    /// `isize::MAX` bytes of `f64` (huge paddings or strides can ask for more).
+    fn new(op: Op, geom: ConvGeom, out_shape: Vec<usize>, ctx: &str) -> Result<Checked> {
+        let fits = out_shape
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d))
+            .is_some_and(|n| n <= isize::MAX as usize / 8);
+        if !fits {
+            return Err(TensorError::invalid(
+                op.name,
+                format!("the result shape {} is too large{ctx}", show(&out_shape)),
+            ));
+        }
+        Ok(Checked { geom, out_shape })
+    }
+}
+
 fn show(s: &[usize]) -> Shape {
     Shape::from(s)
 }
@@ -275,10 +293,12 @@ pub(super) fn forward(
     }
     check_bias(op, bias, co, &ctx)?;
     let out = conv_out_size(op.name, op.sd, [h, wd], [kh, kw], o, &ctx)?;
-    Ok(Checked {
-        geom: geom(n, c, [h, wd], co, out, [kh, kw], o),
-        out_shape: op.unlift([n, co, out[0], out[1]]),
-    })
+    Checked::new(
+        op,
+        geom(n, c, [h, wd], co, out, [kh, kw], o),
+        op.unlift([n, co, out[0], out[1]]),
+        &ctx,
+    )
 }
 
 /// Checks a convolution's input gradient: grad_out `gy` `[N, O, *out]`, weight `w`
@@ -326,10 +346,12 @@ pub(super) fn backward_input(
     let out = conv_out_size(op.name, op.sd, input, [kh, kw], o, &ctx)?;
     let from = format!("input size {} with weight {}", op.pair(input), show(w));
     op.check_grad_size(out, gy, &from)?;
-    Ok(Checked {
-        geom: geom(n, c, input, co, out, [kh, kw], o),
-        out_shape: op.unlift([n, c, input[0], input[1]]),
-    })
+    Checked::new(
+        op,
+        geom(n, c, input, co, out, [kh, kw], o),
+        op.unlift([n, c, input[0], input[1]]),
+        &ctx,
+    )
 }
 
 /// Checks a convolution's weight gradient: grad_out `gy` `[N, O, *out]`, input `x`
@@ -371,10 +393,12 @@ pub(super) fn backward_weight(
     let out = conv_out_size(op.name, op.sd, [h, wd], kernel, o, &ctx)?;
     let from = format!("input {} with kernel size {}", show(x), op.pair(kernel));
     op.check_grad_size(out, gy, &from)?;
-    Ok(Checked {
-        geom: geom(n, c, [h, wd], co, out, kernel, o),
-        out_shape: op.unlift([co, c / g, kernel[0], kernel[1]]),
-    })
+    Checked::new(
+        op,
+        geom(n, c, [h, wd], co, out, kernel, o),
+        op.unlift([co, c / g, kernel[0], kernel[1]]),
+        &ctx,
+    )
 }
 
 /// Checks a transposed convolution forward: input `x` `[N, C_in, H, W]`, weight `w`
@@ -422,10 +446,12 @@ pub(super) fn transposed(
     })?;
     check_bias(op, bias, cout, &ctx)?;
     let out = transposed_out_size(op.name, [h, wd], [kh, kw], o, &ctx)?;
-    Ok(Checked {
-        geom: geom(n, cout, out, cin, [h, wd], [kh, kw], &o.conv()),
-        out_shape: vec![n, cout, out[0], out[1]],
-    })
+    Checked::new(
+        op,
+        geom(n, cout, out, cin, [h, wd], [kh, kw], &o.conv()),
+        vec![n, cout, out[0], out[1]],
+        &ctx,
+    )
 }
 
 /// Checks a transposed convolution's input gradient: grad_out `gy` `[N, C_out, *out]`,
@@ -478,10 +504,12 @@ pub(super) fn transposed_backward_input(
     let out = transposed_out_size(op.name, input, [kh, kw], o, &ctx)?;
     let from = format!("input size {} with weight {}", op.pair(input), show(w));
     op.check_grad_size(out, gy, &from)?;
-    Ok(Checked {
-        geom: geom(n, cout, [ohh, oww], cin, input, [kh, kw], &o.conv()),
-        out_shape: vec![n, cin, input[0], input[1]],
-    })
+    Checked::new(
+        op,
+        geom(n, cout, [ohh, oww], cin, input, [kh, kw], &o.conv()),
+        vec![n, cin, input[0], input[1]],
+        &ctx,
+    )
 }
 
 /// Checks a transposed convolution's weight gradient: grad_out `gy` `[N, C_out, *out]`,
@@ -523,10 +551,12 @@ pub(super) fn transposed_backward_weight(
     let out = transposed_out_size(op.name, [h, wd], kernel, o, &ctx)?;
     let from = format!("input {} with kernel size {}", show(x), op.pair(kernel));
     op.check_grad_size(out, gy, &from)?;
-    Ok(Checked {
-        geom: geom(n, cout, [ohh, oww], cin, [h, wd], kernel, &o.conv()),
-        out_shape: vec![cin, cout / g, kernel[0], kernel[1]],
-    })
+    Checked::new(
+        op,
+        geom(n, cout, [ohh, oww], cin, [h, wd], kernel, &o.conv()),
+        vec![cin, cout / g, kernel[0], kernel[1]],
+        &ctx,
+    )
 }
 
 /// Checks a bias gradient's grad_out `[N, C, *]`, giving `(n, channels, plane)`.

@@ -393,3 +393,22 @@ fn conv_transpose2d_backward_errors() {
     );
     assert!(bw(&gy, &x, [2, 2], o.padding(3)).contains("which is not positive"));
 }
+
+#[test]
+fn results_too_large_to_allocate_are_errors() {
+    let one = t(&[1, 1, 1, 1]);
+    let e = msg(one.conv2d(&one, None, Conv2dOptions::new().padding(1 << 40)));
+    assert_eq!(
+        e,
+        format!(
+            "conv2d: the result shape [1, 1, {0}, {0}] is too large (input [1, 1, 1, 1], weight \
+             [1, 1, 1, 1])",
+            (1usize << 41) + 1
+        )
+    );
+    let big = 1usize << 40;
+    let o = Conv2dOptions::new().stride(big);
+    assert!(msg(Tensor::conv2d_backward_input(&one, &one, [big, big], o)).contains("too large"));
+    let o = ConvTranspose2dOptions::new().stride(big);
+    assert!(msg(t(&[1, 1, 2, 2]).conv_transpose2d(&one, None, o)).contains("too large"));
+}
