@@ -45,6 +45,8 @@ pub use ndarray;
 
 pub use element::{DType, Element};
 pub use error::{Result, TensorError};
+pub use ops::conv::{Conv1dOptions, Conv2dOptions, ConvTranspose2dOptions};
+pub use ops::pool::{Pool1dOptions, Pool2dOptions};
 pub use parallel::{num_threads, set_num_threads};
 pub use random::{seeded_rng, TensorRng};
 pub use shape::{broadcast_shapes, normalize_axes, normalize_axis, Shape};
