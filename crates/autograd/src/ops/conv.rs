@@ -283,8 +283,11 @@ mod tests {
         x.conv_transpose2d(w, b, opts)
     }
 
-    /// `(op, input, weight, bias)` for each convolution, with groups 2.
-    fn cases() -> Vec<(&'static str, Conv, Tensor<f64>, Tensor<f64>, Tensor<f64>)> {
+    /// A convolution's name, the function and its input, weight and bias.
+    type Case = (&'static str, Conv, Tensor<f64>, Tensor<f64>, Tensor<f64>);
+
+    /// Each convolution with groups 2.
+    fn cases() -> Vec<Case> {
         vec![
             (
                 "conv2d",
