@@ -1,5 +1,5 @@
 //! Elementwise arithmetic with NumPy broadcasting: binary ops, comparisons (0/1 masks),
-//! `where_cond`, scalar forms, unary math (in [`unary`]) and in-place updates for optimisers.
+//! `where_cond`, scalar forms, unary math and in-place updates for optimisers.
 //!
 //! Binary ops broadcast like NumPy and PyTorch: shapes are aligned on the right and each pair
 //! of dimensions must be equal or one of them 1, so `[4, 1, 3] + [2, 1]` gives `[4, 2, 3]`.
