@@ -537,109 +537,6 @@ impl<T: Element> Tensor<T> {
             &pick,
         )))
     }
-
-    /// Adds `v` to every element.
-    ///
-    /// # Examples
-    /// ```
-    /// # use youshi_tensor::Tensor;
-    /// let x = Tensor::from_vec(vec![1.0f32, 2.0], [2])?;
-    /// assert_eq!(x.add_scalar(0.5).to_vec(), vec![1.5, 2.5]);
-    /// # Ok::<(), youshi_tensor::TensorError>(())
-    /// ```
-    pub fn add_scalar(&self, v: T) -> Self {
-        self.map_par(move |x| x + v)
-    }
-
-    /// Subtracts `v` from every element (`x - v`).
-    ///
-    /// # Examples
-    /// ```
-    /// # use youshi_tensor::Tensor;
-    /// let x = Tensor::from_vec(vec![1.0f32, 2.0], [2])?;
-    /// assert_eq!(x.sub_scalar(0.5).to_vec(), vec![0.5, 1.5]);
-    /// # Ok::<(), youshi_tensor::TensorError>(())
-    /// ```
-    pub fn sub_scalar(&self, v: T) -> Self {
-        self.map_par(move |x| x - v)
-    }
-
-    /// Subtracts every element from `v` (`v - x`), like `torch.rsub`.
-    ///
-    /// # Examples
-    /// ```
-    /// # use youshi_tensor::Tensor;
-    /// let p = Tensor::from_vec(vec![0.25f32, 1.0], [2])?;
-    /// assert_eq!(p.rsub_scalar(1.0).to_vec(), vec![0.75, 0.0]);
-    /// # Ok::<(), youshi_tensor::TensorError>(())
-    /// ```
-    pub fn rsub_scalar(&self, v: T) -> Self {
-        self.map_par(move |x| v - x)
-    }
-
-    /// Multiplies every element by `v`.
-    ///
-    /// # Examples
-    /// ```
-    /// # use youshi_tensor::Tensor;
-    /// let x = Tensor::from_vec(vec![1.0f32, -2.0], [2])?;
-    /// assert_eq!(x.mul_scalar(3.0).to_vec(), vec![3.0, -6.0]);
-    /// # Ok::<(), youshi_tensor::TensorError>(())
-    /// ```
-    pub fn mul_scalar(&self, v: T) -> Self {
-        self.map_par(move |x| x * v)
-    }
-
-    /// Divides every element by `v` (true division, IEEE at zero).
-    ///
-    /// # Examples
-    /// ```
-    /// # use youshi_tensor::Tensor;
-    /// let x = Tensor::from_vec(vec![1.0f32, -2.0], [2])?;
-    /// assert_eq!(x.div_scalar(4.0).to_vec(), vec![0.25, -0.5]);
-    /// # Ok::<(), youshi_tensor::TensorError>(())
-    /// ```
-    pub fn div_scalar(&self, v: T) -> Self {
-        self.map_par(move |x| x / v)
-    }
-
-    /// Raises every element to the power `v`, like `torch.pow(x, v)`.
-    ///
-    /// Exponents 0, 1, 2, 3, 0.5, -0.5, -1 and -2 use multiplication, `sqrt` or a reciprocal
-    /// instead of the general `powf`, as PyTorch does.
-    ///
-    /// # Examples
-    /// ```
-    /// # use youshi_tensor::Tensor;
-    /// let x = Tensor::from_vec(vec![4.0f64, 9.0], [2])?;
-    /// assert_eq!(x.pow_scalar(2.0).to_vec(), vec![16.0, 81.0]);
-    /// assert_eq!(x.pow_scalar(-0.5).to_vec(), vec![0.5, 1.0 / 3.0]);
-    /// assert_eq!(x.pow_scalar(1.5).to_vec(), vec![8.0, 27.0]);
-    /// # Ok::<(), youshi_tensor::TensorError>(())
-    /// ```
-    pub fn pow_scalar(&self, v: T) -> Self {
-        let e = v.as_f64();
-        let one = T::one();
-        if e == 0.0 {
-            self.map_par(move |_| one)
-        } else if e == 1.0 {
-            self.map_par(|x| x)
-        } else if e == 2.0 {
-            self.map_par(|x| x * x)
-        } else if e == 3.0 {
-            self.map_par(|x| x * x * x)
-        } else if e == 0.5 {
-            self.map_with(PAR_MIN_COSTLY, |x| x.sqrt())
-        } else if e == -0.5 {
-            self.map_with(PAR_MIN_COSTLY, move |x| one / x.sqrt())
-        } else if e == -1.0 {
-            self.map_par(move |x| one / x)
-        } else if e == -2.0 {
-            self.map_par(move |x| one / (x * x))
-        } else {
-            self.map_with(PAR_MIN_COSTLY, move |x| x.powf(v))
-        }
-    }
 }
 
 #[cfg(test)]
@@ -764,23 +661,6 @@ mod tests {
         );
         let e = Tensor::where_cond(&seq(&[2]), &seq(&[3]), &seq(&[1])).unwrap_err();
         assert!(e.to_string().contains("[2] (cond), [3] (x)"));
-    }
-
-    #[test]
-    fn scalar_forms() {
-        let x = t(&[1.0, 2.0, 4.0], &[3]);
-        assert_eq!(x.add_scalar(1.0).to_vec(), vec![2.0, 3.0, 5.0]);
-        assert_eq!(x.sub_scalar(1.0).to_vec(), vec![0.0, 1.0, 3.0]);
-        assert_eq!(x.rsub_scalar(1.0).to_vec(), vec![0.0, -1.0, -3.0]);
-        assert_eq!(x.mul_scalar(2.0).to_vec(), vec![2.0, 4.0, 8.0]);
-        assert_eq!(x.div_scalar(2.0).to_vec(), vec![0.5, 1.0, 2.0]);
-        for e in [0.0, 1.0, 2.0, 3.0, 0.5, -0.5, -1.0, -2.0, 1.7, -3.0] {
-            let got = x.pow_scalar(e).to_vec();
-            let want: Vec<f64> = x.to_vec().iter().map(|v| v.powf(e)).collect();
-            for (g, w) in got.iter().zip(&want) {
-                assert!((g - w).abs() <= 1e-15 * w.abs(), "pow {e}: {g} vs {w}");
-            }
-        }
     }
 
     #[test]
