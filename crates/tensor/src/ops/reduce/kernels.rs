@@ -74,14 +74,8 @@ pub(super) fn exp<T: Element>(x: T) -> T {
 fn exp_f32(x: f32) -> f32 {
     // 1.5 * 2^23: adding it rounds to an integer, which then sits in the low mantissa bits.
     const MAGIC: f32 = 12_582_912.0;
-    // Beyond these e^x is 0 or inf in f32; NaN passes through (comparisons are false).
-    let x = if x < -110.0 {
-        -110.0
-    } else if x > 90.0 {
-        90.0
-    } else {
-        x
-    };
+    // Beyond these e^x is 0 or inf in f32; `clamp` keeps NaN.
+    let x = x.clamp(-110.0, 90.0);
     let t = x * std::f32::consts::LOG2_E + MAGIC;
     let n = t.to_bits() as i32 - MAGIC.to_bits() as i32;
     let nf = t - MAGIC;
@@ -104,15 +98,9 @@ fn exp_f32(x: f32) -> f32 {
 #[inline(always)]
 fn exp_f64(x: f64) -> f64 {
     const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5 * 2^52
-    const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
-    const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
-    let x = if x < -760.0 {
-        -760.0
-    } else if x > 710.0 {
-        710.0
-    } else {
-        x
-    };
+    const LN2_HI: f64 = 6.931_471_803_691_238e-1;
+    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+    let x = x.clamp(-760.0, 710.0);
     let t = x * std::f64::consts::LOG2_E + MAGIC;
     let n = t.to_bits() as i64 - MAGIC.to_bits() as i64;
     let nf = t - MAGIC;
