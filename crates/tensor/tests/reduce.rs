@@ -503,6 +503,23 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// Axis sets that mix kept and reduced axes, with runs long enough (>= 8) to take the
+    /// two-stage path for interleaved axes as well as the copying one.
+    #[test]
+    fn interleaved_axes_match_naive_loops(
+        c in case(prop::sample::select(vec![2usize, 3, 5, 9, 13]), 3..=4)
+            .prop_filter("kept and reduced axes", |c| {
+                c.mask.iter().any(|&m| m) && !c.mask.iter().all(|&m| m)
+            })
+    ) {
+        check_reductions::<f64>(&c)?;
+        check_reductions::<f32>(&c)?;
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Finite differences of the softmax backward helpers.
 
@@ -569,14 +586,21 @@ proptest! {
 fn large_inputs_take_the_parallel_paths() {
     youshi_tensor::set_num_threads(3).unwrap();
     // (storage shape, permutation, reduced axes of the permuted tensor)
-    let layouts: [(&[usize], &[usize], &[bool]); 7] = [
+    let layouts: [(&[usize], &[usize], &[bool]); 10] = [
         (&[300, 257], &[0, 1], &[false, true]), // many rows
         (&[70001], &[0], &[true]),              // one long row, split
         (&[7, 101, 53], &[0, 1, 2], &[false, true, false]), // blocks, pre >= threads
         (&[1, 131, 300], &[0, 1, 2], &[false, true, false]), // one wide block
         (&[40000, 3], &[0, 1], &[true, false]), // one tall, narrow block
-        (&[30, 40, 50], &[0, 1, 2], &[true, false, true]), // interleaved axes
         (&[257, 300], &[1, 0], &[false, true]), // transposed view: column blocks
+        // Interleaved [R, K, R] (batch-norm statistics): rows folded, then merged.
+        (&[30, 40, 50], &[0, 1, 2], &[true, false, true]),
+        // Interleaved [R, K, R, K]: column blocks folded, then merged.
+        (&[20, 30, 40, 3], &[0, 1, 2, 3], &[true, false, true, false]),
+        // Interleaved with a short innermost run: copied with the reduced axes last.
+        (&[300, 30, 5], &[0, 1, 2], &[true, false, true]),
+        // NCHW statistics of a permuted (NHWC storage) view.
+        (&[4, 30, 20, 16], &[0, 3, 1, 2], &[true, false, true, true]),
     ];
     for (i, (phys, perm, mask)) in layouts.iter().enumerate() {
         let rank = phys.len();

@@ -9,8 +9,10 @@
 //! - **columns** `[pre, r, post]`: each of the `pre` blocks is `r` rows of `post` contiguous
 //!   elements, folded column by column with slice loops over the rows (reducing middle axes).
 //!
-//! Anything else (reduced axes interleaved with kept ones) moves the reduced axes last with
-//! one copy and reduces rows. Long rows are folded as a pairwise tree of blocks and tall
+//! Reduced axes interleaved with kept ones (batch-norm statistics over `[N, H, W]` of NCHW
+//! data) fold their innermost reduced run in place with one of those two loops, then merge
+//! the partial folds across the other reduced runs; only when that innermost run is very
+//! short are the reduced axes moved last with one copy. Long rows are folded as a pairwise tree of blocks and tall
 //! column blocks in blocks of rows, which bounds the rounding error; large inputs are split
 //! across the kernel pool (by rows, blocks, column ranges or row ranges, whichever gives the
 //! pool enough independent work).
@@ -182,10 +184,9 @@ enum Plan {
     Cols { pre: usize, r: usize, post: usize },
 }
 
-/// The loop shape for reducing the flagged axes of a buffer of `shape`, or `None` when the
-/// reduced axes are interleaved with kept ones.
-fn plan(shape: &[usize], reduced: &[bool]) -> Option<Plan> {
-    // Runs of adjacent kept / reduced axes; size-1 axes belong to neither.
+/// Runs of adjacent kept / reduced axes of a buffer of `shape`, as `(reduced, extent)`;
+/// size-1 axes belong to neither.
+fn runs(shape: &[usize], reduced: &[bool]) -> Vec<(bool, usize)> {
     let mut runs: Vec<(bool, usize)> = Vec::new();
     for (&d, &r) in shape.iter().zip(reduced) {
         if d == 1 {
@@ -196,6 +197,13 @@ fn plan(shape: &[usize], reduced: &[bool]) -> Option<Plan> {
             _ => runs.push((r, d)),
         }
     }
+    runs
+}
+
+/// The loop shape for reducing the flagged axes of a buffer of `shape`, or `None` when the
+/// reduced axes are interleaved with kept ones.
+fn plan(shape: &[usize], reduced: &[bool]) -> Option<Plan> {
+    let mut runs = runs(shape, reduced);
     if !runs.iter().any(|r| r.0) {
         runs.push((true, 1));
     }
@@ -237,8 +245,8 @@ pub(super) fn reduce<T: Element, R: Reducer<T>>(
         match plan(&shape, &bred) {
             Some(Plan::Rows { outer, inner }) => rows(red, x, outer, inner),
             Some(Plan::Cols { pre, r, post }) => cols(red, x, pre, r, post),
-            None => {
-                // Interleaved: move the reduced axes last (one copy), then reduce rows.
+            None => interleaved(red, x, &runs(&shape, &bred), n).unwrap_or_else(|| {
+                // Short innermost run: move the reduced axes last (one copy), reduce rows.
                 let order: Vec<usize> = (0..shape.len())
                     .filter(|&j| !bred[j])
                     .chain((0..shape.len()).filter(|&j| bred[j]))
@@ -246,7 +254,7 @@ pub(super) fn reduce<T: Element, R: Reducer<T>>(
                 let moved = layout.data.view().permuted_axes(IxDyn(&order));
                 let moved = moved.as_standard_layout();
                 rows(red, buffer(&moved), out_len, n)
-            }
+            }),
         }
     };
     let dims: Vec<usize> = kept.iter().map(|k| k.1).collect();
@@ -261,6 +269,69 @@ pub(super) fn reduce<T: Element, R: Reducer<T>>(
             .as_standard_layout()
             .into_owned()
     }
+}
+
+/// Reduces interleaved runs (e.g. `[R, K, R]`, the batch-norm statistics of NCHW data)
+/// without moving the data: the innermost reduced run is folded straight from the buffer
+/// (rows if it is last, column blocks otherwise), then the partial folds are merged across
+/// the remaining reduced runs. `None` if that innermost run is too short for the partial
+/// folds to be much smaller than the input.
+fn interleaved<T: Element, R: Reducer<T>>(
+    red: &R,
+    x: &[T],
+    runs: &[(bool, usize)],
+    n: usize,
+) -> Option<Vec<R::Out>> {
+    const MIN_FOLD: usize = 8;
+    let len = runs.len();
+    let (accs, rest) = match runs {
+        [.., (true, inner)] if *inner >= MIN_FOLD => {
+            let accs = rows_with(red, x, x.len() / inner, *inner, &|a| a);
+            (accs, runs[..len - 1].to_vec())
+        }
+        [.., (true, r), (false, post)] if *r >= MIN_FOLD => {
+            let pre = x.len() / (r * post);
+            let accs = cols_with(red, x, (pre, *r, *post), &|a| a);
+            let mut rest = runs[..len - 2].to_vec();
+            rest.push((false, *post));
+            (accs, rest)
+        }
+        _ => return None,
+    };
+    // Merge the partial folds over the remaining reduced runs, in row-major order: an
+    // odometer over the runs keeps the output position `o` (kept runs only) up to date.
+    let mut kstride = vec![0usize; rest.len()];
+    let mut out_len = 1;
+    for (d, &(reduced, size)) in rest.iter().enumerate().rev() {
+        if !reduced {
+            kstride[d] = out_len;
+            out_len *= size;
+        }
+    }
+    let mut out: Vec<Option<R::Acc>> = vec![None; out_len];
+    let mut idx = vec![0usize; rest.len()];
+    let mut o = 0usize;
+    for &a in &accs {
+        let slot = &mut out[o];
+        *slot = Some(match *slot {
+            None => a,
+            Some(b) => red.merge(b, a),
+        });
+        for d in (0..rest.len()).rev() {
+            idx[d] += 1;
+            o += kstride[d];
+            if idx[d] < rest[d].1 {
+                break;
+            }
+            o -= kstride[d] * rest[d].1;
+            idx[d] = 0;
+        }
+    }
+    Some(
+        out.into_iter()
+            .map(|a| red.finish(a.unwrap_or_else(|| red.fold(&[], 0)), n))
+            .collect(),
+    )
 }
 
 /// Folds a contiguous run as a pairwise tree of runs of at most [`BLOCK`] elements.
@@ -301,8 +372,19 @@ fn fold_cols_run<T: Element, R: Reducer<T>>(
 
 /// `outer` contiguous rows of `inner >= 1` elements, one output each.
 fn rows<T: Element, R: Reducer<T>>(red: &R, x: &[T], outer: usize, inner: usize) -> Vec<R::Out> {
-    let mut out = vec![R::Out::default(); outer];
-    let one = |row: &[T]| red.finish(fold_run(red, row, 0), inner);
+    rows_with(red, x, outer, inner, &|a| red.finish(a, inner))
+}
+
+/// [`rows`] with each row's fold passed through `fin`.
+fn rows_with<T: Element, R: Reducer<T>, O: Copy + Default + Send + Sync>(
+    red: &R,
+    x: &[T],
+    outer: usize,
+    inner: usize,
+    fin: &(impl Fn(R::Acc) -> O + Sync),
+) -> Vec<O> {
+    let mut out = vec![O::default(); outer];
+    let one = |row: &[T]| fin(fold_run(red, row, 0));
     let threads = parallel::threads();
     if threads <= 1 || x.len() < PAR_MIN {
         for (o, row) in out.iter_mut().zip(x.chunks_exact(inner)) {
@@ -333,7 +415,7 @@ fn rows<T: Element, R: Reducer<T>>(red: &R, x: &[T], outer: usize, inner: usize)
                 .into_iter()
                 .reduce(|a, b| red.merge(a, b))
                 .unwrap_or_else(|| red.fold(&[], 0));
-            *o = red.finish(acc, inner);
+            *o = fin(acc);
         }
     }
     out
@@ -348,14 +430,24 @@ fn cols<T: Element, R: Reducer<T>>(
     r: usize,
     post: usize,
 ) -> Vec<R::Out> {
-    let mut out = vec![R::Out::default(); pre * post];
+    cols_with(red, x, (pre, r, post), &|a| red.finish(a, r))
+}
+
+/// [`cols`] with each column's fold passed through `fin`.
+fn cols_with<T: Element, R: Reducer<T>, O: Copy + Default + Send + Sync>(
+    red: &R,
+    x: &[T],
+    (pre, r, post): (usize, usize, usize),
+    fin: &(impl Fn(R::Acc) -> O + Sync),
+) -> Vec<O> {
+    let mut out = vec![O::default(); pre * post];
     let block = r * post;
-    let run = |xs: Cols<'_, T>, o: &mut [R::Out], acc: &mut Vec<R::Acc>, tmp: &mut Vec<R::Acc>| {
+    let run = |xs: Cols<'_, T>, o: &mut [O], acc: &mut Vec<R::Acc>, tmp: &mut Vec<R::Acc>| {
         acc.clear();
         acc.resize(xs.width, R::Acc::default());
         fold_cols_run(red, xs, 0, acc, tmp);
         for (o, &a) in o.iter_mut().zip(acc.iter()) {
-            *o = red.finish(a, r);
+            *o = fin(a);
         }
     };
     let threads = parallel::threads();
@@ -413,7 +505,7 @@ fn cols<T: Element, R: Reducer<T>>(
                 }
             }
             for (o, a) in o.iter_mut().zip(acc) {
-                *o = red.finish(a, r);
+                *o = fin(a);
             }
         }
     }
