@@ -19,6 +19,7 @@
 //!   (Chan et al.), which stays accurate when the mean is large.
 
 mod driver;
+mod exp;
 mod extrema;
 mod kernels;
 mod norm;
