@@ -6,6 +6,7 @@
 //! a topological order: no sort and no graph search are needed.
 
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use youshi_tensor::{Element, Shape, Tensor};
@@ -44,6 +45,23 @@ struct Tape<T: Element> {
     nodes: Vec<Node<T>>,
     record: bool,
     freed: bool,
+}
+
+/// Nodes alive in all graphs of the process: a diagnostic for leak tests, never used to
+/// decide anything.
+static LIVE_NODES: AtomicUsize = AtomicUsize::new(0);
+
+impl<T: Element> Drop for Tape<T> {
+    fn drop(&mut self) {
+        LIVE_NODES.fetch_sub(self.nodes.len(), Ordering::Relaxed);
+    }
+}
+
+/// Number of graph nodes alive in the whole process (all graphs, all threads).
+///
+/// A diagnostic: a training loop whose steps drop their graphs keeps this flat.
+pub fn live_nodes() -> usize {
+    LIVE_NODES.load(Ordering::Relaxed)
 }
 
 /// A define-by-run computation graph, like PyTorch's autograd graph.
@@ -165,6 +183,7 @@ impl<T: Element> Graph<T> {
             shape: shape.to_vec(),
             kind,
         });
+        LIVE_NODES.fetch_add(1, Ordering::Relaxed);
         id as u32
     }
 

@@ -49,5 +49,5 @@ pub mod param;
 
 pub use error::{AutogradError, Result};
 pub use gradcheck::{gradcheck, GradcheckOptions, GradcheckReport};
-pub use graph::{BackwardFn, Graph, InputGrads, Var};
+pub use graph::{live_nodes, BackwardFn, Graph, InputGrads, Var};
 pub use param::Param;

@@ -146,6 +146,18 @@ mod tests {
     #[test]
     fn same_seed_same_values_on_every_machine() {
         // Fixed expectations: these values must never change across platforms or versions.
+        let u = Tensor::<f64>::rand_uniform([3], 0.0, 1.0, &mut seeded_rng(42)).unwrap();
+        assert_eq!(
+            u.to_vec(),
+            vec![0.6818961923066714, 0.950275407672484, 0.4275164028565197]
+        );
+        let n = Tensor::<f64>::rand_normal([3], 0.0, 1.0, &mut seeded_rng(42)).unwrap();
+        assert_eq!(
+            n.to_vec(),
+            vec![1.4402540791191, -0.4652130780080701, -0.735682235615744]
+        );
+        let f = Tensor::<f32>::rand_uniform([2], -1.0, 1.0, &mut seeded_rng(7)).unwrap();
+        assert_eq!(f.to_vec(), vec![-0.68440783f32, -0.66402125]);
         let t = Tensor::<f64>::rand_uniform([3], 0.0, 1.0, &mut seeded_rng(42)).unwrap();
         let again = Tensor::<f64>::rand_uniform([3], 0.0, 1.0, &mut seeded_rng(42)).unwrap();
         assert_eq!(t, again);
