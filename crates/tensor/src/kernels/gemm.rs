@@ -13,7 +13,7 @@ use crate::element::Element;
 use crate::parallel;
 
 /// Below this many multiply-adds a product runs on the calling thread.
-const PARALLEL_MIN_FLOPS: usize = 1 << 18;
+const PARALLEL_MIN_FLOPS: usize = 1 << 20;
 /// Panels are cut at multiples of this many rows or columns (the micro-kernel's tile edge).
 const PANEL_ALIGN: usize = 16;
 
