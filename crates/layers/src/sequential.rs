@@ -35,7 +35,8 @@ impl<T: Element> Sequential<T> {
         Sequential { layers: Vec::new() }
     }
 
-    /// Appends a module (builder style).
+    /// Appends a module (builder style, Keras's `model.add`).
+    #[allow(clippy::should_implement_trait)] // Keras's name; no `+` is meant.
     pub fn add(mut self, m: impl Module<T> + 'static) -> Self {
         self.layers.push(Box::new(m));
         self
