@@ -44,8 +44,8 @@ fn linear_matches_manual_product_and_default_init_bounds() {
     let b = layer.bias.as_ref().unwrap().value().to_vec();
     let wt = layer.weight.value();
     for i in 0..2 {
-        for o in 0..30 {
-            let mut acc = b[o];
+        for (o, &bias) in b.iter().enumerate() {
+            let mut acc = bias;
             for k in 0..50 {
                 acc += x.get(&[i, k]).unwrap() * wt.get(&[o, k]).unwrap();
             }
