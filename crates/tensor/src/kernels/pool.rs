@@ -51,6 +51,17 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
+    /// True for 2x2 windows with stride 2, no padding and no dilation (every window full).
+    fn is_plain_2x2(&self) -> bool {
+        let plain = |ws: &[Window], n: usize| {
+            ws.iter()
+                .enumerate()
+                .all(|(i, win)| win.start == 2 * i && win.len == 2)
+                && 2 * ws.len() <= n
+        };
+        self.dh == 1 && self.dw == 1 && plain(&self.rows, self.h) && plain(&self.cols, self.w)
+    }
+
     fn in_plane(&self) -> usize {
         self.h * self.w
     }
@@ -182,6 +193,14 @@ pub(crate) fn max_pool_forward<T: Element>(plan: &Plan, x: &[T], out: &mut [T], 
 }
 
 fn max_plane<T: Element>(plan: &Plan, x: &[T], out: &mut [T], idx: &mut [usize]) {
+    if plan.is_plain_2x2() {
+        max_plane_2x2(plan, x, out, idx);
+    } else {
+        max_plane_general(plan, x, out, idx);
+    }
+}
+
+fn max_plane_general<T: Element>(plan: &Plan, x: &[T], out: &mut [T], idx: &mut [usize]) {
     let (w, dh, dw) = (plan.w, plan.dh, plan.dw);
     let ow = plan.cols.len();
     for ((r, orow), irow) in plan
@@ -197,15 +216,58 @@ fn max_plane<T: Element>(plan: &Plan, x: &[T], out: &mut [T], idx: &mut [usize])
                 at = r.start * w + c.start;
                 for a in 0..r.len {
                     let base = (r.start + a * dh) * w + c.start;
-                    let taps = x[base..].iter().step_by(dw).take(c.len);
-                    for (b, &v) in taps.enumerate() {
-                        // The selects compile to conditional moves, not branches.
-                        let take = v > best || v.is_nan();
-                        best = if take { v } else { best };
-                        at = if take { base + b * dw } else { at };
+                    if dw == 1 {
+                        // Contiguous taps: a plain slice walk, no strided iterator.
+                        for (b, &v) in x[base..base + c.len].iter().enumerate() {
+                            let take = v > best || v.is_nan();
+                            best = if take { v } else { best };
+                            at = if take { base + b } else { at };
+                        }
+                    } else {
+                        let taps = x[base..].iter().step_by(dw).take(c.len);
+                        for (b, &v) in taps.enumerate() {
+                            // The selects compile to conditional moves, not branches.
+                            let take = v > best || v.is_nan();
+                            best = if take { v } else { best };
+                            at = if take { base + b * dw } else { at };
+                        }
                     }
                 }
             }
+            *o = best;
+            *i = at;
+        }
+    }
+}
+
+/// The common 2x2 window with stride 2, no padding and no dilation: every window is the four
+/// taps `(2y, 2x), (2y, 2x+1), (2y+1, 2x), (2y+1, 2x+1)`, scanned in that (row-major) order
+/// with the same tie and NaN rules as the general loop.
+fn max_plane_2x2<T: Element>(plan: &Plan, x: &[T], out: &mut [T], idx: &mut [usize]) {
+    let w = plan.w;
+    let ow = plan.cols.len();
+    for (oy, (orow, irow)) in out
+        .chunks_exact_mut(ow)
+        .zip(idx.chunks_exact_mut(ow))
+        .enumerate()
+    {
+        let r0 = 2 * oy * w;
+        let top = &x[r0..r0 + 2 * ow];
+        let bottom = &x[r0 + w..r0 + w + 2 * ow];
+        for (ox, (o, i)) in orow.iter_mut().zip(irow.iter_mut()).enumerate() {
+            let c = 2 * ox;
+            let mut best = top[c];
+            let mut at = r0 + c;
+            for (v, pos) in [
+                (top[c + 1], r0 + c + 1),
+                (bottom[c], r0 + w + c),
+                (bottom[c + 1], r0 + w + c + 1),
+            ] {
+                let take = v > best || v.is_nan();
+                best = if take { v } else { best };
+                at = if take { pos } else { at };
+            }
+            // A NaN in the first tap must win too (and later NaNs take over, as above).
             *o = best;
             *i = at;
         }
@@ -355,6 +417,35 @@ mod tests {
 
     fn win(start: usize, len: usize, div: usize) -> Window {
         Window { start, len, div }
+    }
+
+    #[test]
+    fn plain_2x2_path_matches_the_general_loop_with_ties_and_nans() {
+        let (h, w) = (6, 7);
+        let rows: Vec<Window> = (0..3).map(|i| win(2 * i, 2, 2)).collect();
+        let cols: Vec<Window> = (0..3).map(|i| win(2 * i, 2, 2)).collect();
+        let plan = Plan {
+            h,
+            w,
+            dh: 1,
+            dw: 1,
+            rows,
+            cols,
+        };
+        assert!(plan.is_plain_2x2());
+        let mut x: Vec<f64> = (0..h * w).map(|v| ((v * 7) % 5) as f64).collect();
+        x[0] = f64::NAN;
+        x[9] = f64::NAN;
+        x[10] = f64::NAN;
+        x[16] = f64::NEG_INFINITY;
+        let (mut o1, mut i1) = (vec![0.0; 9], vec![0; 9]);
+        let (mut o2, mut i2) = (vec![0.0; 9], vec![0; 9]);
+        max_plane_2x2(&plan, &x, &mut o1, &mut i1);
+        max_plane_general(&plan, &x, &mut o2, &mut i2);
+        assert_eq!(i1, i2);
+        for (a, b) in o1.iter().zip(&o2) {
+            assert!(a == b || (a.is_nan() && b.is_nan()));
+        }
     }
 
     #[test]
