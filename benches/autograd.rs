@@ -22,53 +22,6 @@ use youshi_autograd::{Graph, Param, Result, Var};
 use youshi_tensor::{seeded_rng, Conv2dOptions, Indices, Tensor};
 
 // -------------------------------------------------------------------------------------------
-// Stand-ins for the elementwise, activation, softmax and reduction ops that are not yet
-// differentiable (`Var` methods) on this branch. Each records the tensor crate's forward and
-// backward kernels with `Var::record`, as the library ops do; replace them with the `Var`
-// methods once those land.
-// -------------------------------------------------------------------------------------------
-
-/// `x + b`, with `b` broadcast (a bias `[F]` over `[B, F]`).
-fn add(x: &Var<f32>, b: &Var<f32>) -> Result<Var<f32>> {
-    let value = x.value().add(b.value())?;
-    let (need_x, need_b) = (x.requires_grad(), b.requires_grad());
-    let b_shape = b.shape().to_vec();
-    Var::record("add", &[x, b], value, move |g| {
-        let gb = if need_b {
-            Some(g.sum_to_shape(&b_shape)?)
-        } else {
-            None
-        };
-        Ok(vec![need_x.then(|| g.clone()), gb])
-    })
-}
-
-fn relu(x: &Var<f32>) -> Result<Var<f32>> {
-    let input = x.value().clone();
-    Var::record("relu", &[x], input.relu(), move |g| {
-        Ok(vec![Some(input.relu_backward(g)?)])
-    })
-}
-
-fn log_softmax(x: &Var<f32>, axis: isize) -> Result<Var<f32>> {
-    let value = x.value().log_softmax(axis)?;
-    let out = value.clone();
-    Var::record("log_softmax", &[x], value, move |g| {
-        Ok(vec![Some(out.log_softmax_backward(g, axis)?)])
-    })
-}
-
-/// The mean of all elements, as a scalar.
-fn mean_all(x: &Var<f32>) -> Result<Var<f32>> {
-    let value = Tensor::scalar(x.value().mean_all());
-    let shape = x.shape().to_vec();
-    let n = x.value().numel() as f32;
-    Var::record("mean_all", &[x], value, move |g| {
-        Ok(vec![Some(Tensor::full(shape.as_slice(), g.item()? / n))])
-    })
-}
-
-// -------------------------------------------------------------------------------------------
 // Networks
 // -------------------------------------------------------------------------------------------
 
@@ -87,7 +40,7 @@ fn layer(inp: usize, out: usize, seed: u64) -> [Param<f32>; 2] {
 
 /// `x wᵀ + b` (the transpose is a view: the GEMM reads `w` in place).
 fn linear(x: &Var<f32>, w: &Var<f32>, b: &Var<f32>) -> Result<Var<f32>> {
-    add(&x.matmul(&w.t()?)?, b)
+    x.matmul(&w.t()?)?.add(b)
 }
 
 struct Mlp {
@@ -121,10 +74,10 @@ impl Mlp {
     /// The mean target log-probability (the negative log-likelihood up to its sign).
     fn loss(&self, g: &Graph<f32>) -> Result<Var<f32>> {
         let p: Vec<Var<f32>> = self.params.iter().map(|p| g.param(p)).collect();
-        let h = relu(&linear(&g.constant(self.x.clone()), &p[0], &p[1])?)?;
-        let h = relu(&linear(&h, &p[2], &p[3])?)?;
+        let h = linear(&g.constant(self.x.clone()), &p[0], &p[1])?.relu()?;
+        let h = linear(&h, &p[2], &p[3])?.relu()?;
         let logits = linear(&h, &p[4], &p[5])?;
-        mean_all(&log_softmax(&logits, -1)?.gather(1, &self.targets)?)
+        logits.log_softmax(-1)?.gather(1, &self.targets)?.mean_all()
     }
 }
 
