@@ -1,0 +1,397 @@
+//! Convolution, pooling, dropout and embedding layers against PyTorch: outputs and gradients
+//! of the input and of every parameter (fixtures from `tests/fixtures/conv.py`), default
+//! initialisation bounds, every error path, and dropout's train/eval behaviour.
+
+use serde_json::Value;
+use youshi_autograd::Graph;
+use youshi_layers::conv::{Conv1dConfig, Conv2dConfig, ConvTranspose2dConfig, Padding};
+use youshi_layers::{LayerError, Module, ModuleExt};
+use youshi_tensor::{seeded_rng, Element, Tensor};
+
+const FIXTURE: &str = include_str!("fixtures/conv.json");
+
+fn cases() -> Vec<Value> {
+    let v: Value = serde_json::from_str(FIXTURE).unwrap();
+    v["cases"].as_array().unwrap().clone()
+}
+
+fn case(name: &str) -> Value {
+    cases()
+        .into_iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no case {name}"))
+}
+
+fn cases_of(kind: &str) -> Vec<Value> {
+    cases().into_iter().filter(|c| c["kind"] == kind).collect()
+}
+
+fn tensor<T: Element>(a: &Value) -> Tensor<T> {
+    let shape: Vec<usize> = a["shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as usize)
+        .collect();
+    let data: Vec<T> = a["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| T::of(v.as_f64().unwrap()))
+        .collect();
+    Tensor::from_vec(data, shape).unwrap()
+}
+
+fn usizes(v: &Value) -> Vec<usize> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as usize)
+        .collect()
+}
+
+fn pair(v: &Value) -> [usize; 2] {
+    let u = usizes(v);
+    [u[0], u[1]]
+}
+
+fn n(v: &Value) -> usize {
+    v.as_u64().unwrap() as usize
+}
+
+/// Compares within `rel` relative to `1 + |want|`, naming the case and the quantity.
+fn close<T: Element>(got: &Tensor<T>, want: &Value, rel: f64, what: &str) {
+    let want_t = tensor::<f64>(want);
+    assert_eq!(got.shape(), want_t.shape(), "{what}: shape");
+    for (i, (g, w)) in got.to_vec().iter().zip(want_t.to_vec()).enumerate() {
+        let g = g.as_f64();
+        assert!(
+            (g - w).abs() <= rel * (1.0 + w.abs()),
+            "{what}[{i}]: got {g}, PyTorch {w}"
+        );
+    }
+}
+
+/// Runs `m` on the case's input, backpropagates `gy`, and checks the output and the
+/// gradients of the input and of every parameter.
+fn check_against_torch<T: Element>(m: &dyn Module<T>, c: &Value, rel: f64) {
+    let name = c["name"].as_str().unwrap();
+    // Load PyTorch's parameters by name.
+    for (pname, p) in m.named_params() {
+        let v = &c["params"][&pname];
+        assert!(!v.is_null(), "{name}: PyTorch has no parameter {pname}");
+        p.set_value(tensor(&v["value"])).unwrap();
+    }
+    let torch_params = c["params"].as_object().unwrap().len();
+    assert_eq!(
+        m.named_params().len(),
+        torch_params,
+        "{name}: parameter count"
+    );
+    let g = Graph::<T>::new();
+    let x = g.leaf(tensor(&c["x"]));
+    let y = m.forward(&x).unwrap();
+    close(y.value(), &c["y"], rel, &format!("{name} y"));
+    y.backward_with(&tensor(&c["gy"])).unwrap();
+    close(&x.grad().unwrap(), &c["gx"], rel, &format!("{name} dx"));
+    for (pname, p) in m.named_params() {
+        close(
+            &p.grad().unwrap(),
+            &c["params"][&pname]["grad"],
+            rel,
+            &format!("{name} d{pname}"),
+        );
+    }
+}
+
+fn padding(v: &Value) -> Padding {
+    match v {
+        Value::String(s) if s == "same" => Padding::Same,
+        Value::String(s) if s == "valid" => Padding::Valid,
+        Value::Number(p) => Padding::Explicit(p.as_u64().unwrap() as usize),
+        other => Padding::Explicit2(pair(other)),
+    }
+}
+
+fn conv2d<T: Element>(o: &Value) -> youshi_layers::conv::Conv2d<T> {
+    Conv2dConfig::new(n(&o["in_"]), n(&o["out"]), 1)
+        .kernel2(pair(&o["k"]))
+        .stride2(pair(&o["stride"]))
+        .padding(padding(&o["padding"]))
+        .dilation2(pair(&o["dilation"]))
+        .groups(n(&o["groups"]))
+        .bias(o["bias"].as_bool().unwrap())
+        .init(&mut seeded_rng(0))
+        .unwrap()
+}
+
+#[test]
+fn conv2d_matches_pytorch() {
+    let all = cases_of("Conv2d");
+    assert!(all.len() >= 8);
+    for c in &all {
+        check_against_torch(&conv2d::<f64>(&c["opts"]), c, 1e-9);
+    }
+}
+
+#[test]
+fn conv2d_f32_matches_pytorch() {
+    for name in ["conv2d_stride2", "conv2d_same_even", "conv2d_groups2"] {
+        let c = case(name);
+        check_against_torch(&conv2d::<f32>(&c["opts"]), &c, 1e-4);
+    }
+}
+
+#[test]
+fn conv1d_matches_pytorch() {
+    let all = cases_of("Conv1d");
+    assert!(all.len() >= 3);
+    for c in &all {
+        let o = &c["opts"];
+        let m = Conv1dConfig::new(n(&o["in_"]), n(&o["out"]), n(&o["k"]))
+            .stride(n(&o["stride"]))
+            .padding(padding(&o["padding"]))
+            .dilation(n(&o["dilation"]))
+            .groups(n(&o["groups"]))
+            .bias(o["bias"].as_bool().unwrap())
+            .init::<f64>(&mut seeded_rng(0))
+            .unwrap();
+        check_against_torch(&m, c, 1e-9);
+    }
+}
+
+#[test]
+fn conv_transpose2d_matches_pytorch() {
+    let all = cases_of("ConvTranspose2d");
+    assert!(all.len() >= 3);
+    for c in &all {
+        let o = &c["opts"];
+        let m = ConvTranspose2dConfig::new(n(&o["in_"]), n(&o["out"]), 1)
+            .kernel2(pair(&o["k"]))
+            .stride2(pair(&o["stride"]))
+            .padding2(pair(&o["padding"]))
+            .output_padding2(pair(&o["output_padding"]))
+            .dilation2(pair(&o["dilation"]))
+            .groups(n(&o["groups"]))
+            .bias(o["bias"].as_bool().unwrap())
+            .init::<f64>(&mut seeded_rng(0))
+            .unwrap();
+        check_against_torch(&m, c, 1e-9);
+    }
+}
+
+#[test]
+fn conv_with_weights_takes_shapes_from_the_weight() {
+    let c = case("conv2d_groups2");
+    let m = Conv2dConfig::new(0, 0, 0)
+        .stride2([1, 2])
+        .padding(Padding::Explicit2([1, 0]))
+        .groups(2)
+        .with_weights::<f64>(
+            tensor(&c["params"]["weight"]["value"]),
+            Some(tensor(&c["params"]["bias"]["value"])),
+        )
+        .unwrap();
+    assert_eq!(m.config().in_channels, 4);
+    assert_eq!(m.config().out_channels, 6);
+    check_against_torch(&m, &c, 1e-9);
+    let e = Conv2dConfig::new(4, 6, 3)
+        .with_weights::<f64>(Tensor::zeros([6, 4, 3, 3]), Some(Tensor::zeros([5])))
+        .unwrap_err();
+    assert!(e.to_string().contains("bias must be [6], got [5]"), "{e}");
+}
+
+/// Checks min/max within `±bound` and the standard deviation near `bound / sqrt(3)`.
+fn check_uniform(values: &[f64], bound: f64, what: &str) {
+    assert!(
+        values.iter().all(|v| v.abs() <= bound),
+        "{what}: outside ±{bound}"
+    );
+    let max = values.iter().cloned().fold(f64::MIN, f64::max);
+    let min = values.iter().cloned().fold(f64::MAX, f64::min);
+    assert!(
+        max > 0.9 * bound && min < -0.9 * bound,
+        "{what}: [{min}, {max}] vs {bound}"
+    );
+    let mean = values.iter().sum::<f64>() / values.len() as f64;
+    let std = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / values.len() as f64).sqrt();
+    let want = bound / 3f64.sqrt();
+    assert!(
+        (std - want).abs() < 0.03 * want,
+        "{what}: std {std}, want {want}"
+    );
+}
+
+#[test]
+fn default_init_bounds_follow_pytorch() {
+    let mut rng = seeded_rng(3);
+    // fan_in = in / groups * kh * kw = 64 / 2 * 3 * 5.
+    let conv = Conv2dConfig::new(64, 128, 3)
+        .kernel2([3, 5])
+        .groups(2)
+        .init::<f64>(&mut rng)
+        .unwrap();
+    let bound = 1.0 / (32.0f64 * 15.0).sqrt();
+    check_uniform(&conv.weight.value().to_vec(), bound, "Conv2d weight");
+    let b = conv.bias.as_ref().unwrap().value().to_vec();
+    assert!(b.iter().all(|v| v.abs() <= bound));
+    let conv1 = Conv1dConfig::new(40, 200, 5).init::<f64>(&mut rng).unwrap();
+    check_uniform(
+        &conv1.weight.value().to_vec(),
+        1.0 / 200f64.sqrt(),
+        "Conv1d weight",
+    );
+    // Transposed: fan_in from weight dim 1, out / groups * kh * kw = 96 / 3 * 4 * 4.
+    let t = ConvTranspose2dConfig::new(48, 96, 4)
+        .groups(3)
+        .init::<f64>(&mut rng)
+        .unwrap();
+    assert_eq!(t.weight.shape(), vec![48, 32, 4, 4]);
+    let bound = 1.0 / (32.0f64 * 16.0).sqrt();
+    check_uniform(&t.weight.value().to_vec(), bound, "ConvTranspose2d weight");
+    let b = t.bias.as_ref().unwrap().value().to_vec();
+    assert_eq!(b.len(), 96);
+    assert!(b.iter().all(|v| v.abs() <= bound));
+    assert!(Conv2dConfig::new(3, 4, 3)
+        .bias(false)
+        .init::<f32>(&mut rng)
+        .unwrap()
+        .bias
+        .is_none());
+}
+
+#[test]
+fn conv_names_follow_pytorch() {
+    let m = Conv2dConfig::new(2, 3, 3)
+        .init::<f32>(&mut seeded_rng(0))
+        .unwrap();
+    let names: Vec<String> = m.named_params().into_iter().map(|(k, _)| k).collect();
+    assert_eq!(names, ["weight", "bias"]);
+    assert_eq!(m.kind(), "Conv2d");
+}
+
+fn input_error(e: LayerError, kind: &str, expected: &str, got: &str) {
+    let msg = e.to_string();
+    assert!(matches!(e, LayerError::Input { .. }), "{msg}");
+    for part in [kind, expected, got] {
+        assert!(msg.contains(part), "{msg:?} lacks {part:?}");
+    }
+}
+
+#[test]
+fn conv_input_errors_name_the_kind_and_both_shapes() {
+    let g = Graph::<f32>::no_grad();
+    let mut rng = seeded_rng(0);
+    let c2 = Conv2dConfig::new(3, 4, 3).init::<f32>(&mut rng).unwrap();
+    let e = c2
+        .forward(&g.constant(Tensor::zeros([3, 8, 8])))
+        .unwrap_err();
+    input_error(e, "Conv2d", "[N, 3, H, W]", "[3, 8, 8]");
+    let e = c2
+        .forward(&g.constant(Tensor::zeros([1, 2, 8, 8])))
+        .unwrap_err();
+    input_error(e, "Conv2d", "[N, 3, H, W]", "[1, 2, 8, 8]");
+    let c1 = Conv1dConfig::new(3, 4, 3).init::<f32>(&mut rng).unwrap();
+    let e = c1
+        .forward(&g.constant(Tensor::zeros([1, 3, 4, 4])))
+        .unwrap_err();
+    input_error(e, "Conv1d", "[N, 3, L]", "[1, 3, 4, 4]");
+    let e = c1
+        .forward(&g.constant(Tensor::zeros([1, 5, 4])))
+        .unwrap_err();
+    input_error(e, "Conv1d", "[N, 3, L]", "[1, 5, 4]");
+    let t = ConvTranspose2dConfig::new(3, 4, 3)
+        .init::<f32>(&mut rng)
+        .unwrap();
+    let e = t
+        .forward(&g.constant(Tensor::zeros([1, 4, 4])))
+        .unwrap_err();
+    input_error(e, "ConvTranspose2d", "[N, 3, H, W]", "[1, 4, 4]");
+    let e = t
+        .forward(&g.constant(Tensor::zeros([2, 4, 4, 4])))
+        .unwrap_err();
+    input_error(e, "ConvTranspose2d", "[N, 3, H, W]", "[2, 4, 4, 4]");
+    // Too small an input is the convolution's own error.
+    let e = c2
+        .forward(&g.constant(Tensor::zeros([1, 3, 2, 2])))
+        .unwrap_err();
+    assert!(matches!(e, LayerError::Autograd(_)), "{e}");
+}
+
+fn config_error(r: Result<impl std::fmt::Debug, LayerError>, kind: &str, parts: &[&str]) {
+    let e = r.unwrap_err();
+    assert!(matches!(e, LayerError::Config { .. }), "{e}");
+    let msg = e.to_string();
+    assert!(msg.starts_with(kind), "{msg}");
+    for p in parts {
+        assert!(msg.contains(p), "{msg:?} lacks {p:?}");
+    }
+}
+
+#[test]
+fn conv_config_errors_name_the_values() {
+    let mut rng = seeded_rng(0);
+    config_error(
+        Conv2dConfig::new(0, 4, 3).init::<f32>(&mut rng),
+        "Conv2d",
+        &["in 0"],
+    );
+    config_error(
+        Conv2dConfig::new(3, 4, 0).init::<f32>(&mut rng),
+        "Conv2d",
+        &["kernel size"],
+    );
+    config_error(
+        Conv2dConfig::new(3, 4, 3).stride(0).init::<f32>(&mut rng),
+        "Conv2d",
+        &["stride"],
+    );
+    config_error(
+        Conv2dConfig::new(3, 4, 3).dilation(0).init::<f32>(&mut rng),
+        "Conv2d",
+        &["dilation"],
+    );
+    config_error(
+        Conv2dConfig::new(3, 4, 3).groups(2).init::<f32>(&mut rng),
+        "Conv2d",
+        &["groups 2", "in channels 3"],
+    );
+    config_error(
+        Conv2dConfig::new(4, 4, 3).groups(0).init::<f32>(&mut rng),
+        "Conv2d",
+        &["groups 0"],
+    );
+    config_error(
+        Conv2dConfig::new(3, 4, 3)
+            .stride(2)
+            .padding(Padding::Same)
+            .init::<f32>(&mut rng),
+        "Conv2d",
+        &["Same", "stride [2, 2]"],
+    );
+    config_error(
+        Conv1dConfig::new(3, 4, 3)
+            .padding(Padding::Explicit2([1, 1]))
+            .init::<f32>(&mut rng),
+        "Conv1d",
+        &["Explicit2"],
+    );
+    config_error(
+        Conv1dConfig::new(4, 6, 3).groups(4).init::<f32>(&mut rng),
+        "Conv1d",
+        &["groups 4", "out channels 6"],
+    );
+    config_error(
+        ConvTranspose2dConfig::new(3, 4, 3)
+            .stride(2)
+            .output_padding(2)
+            .init::<f32>(&mut rng),
+        "ConvTranspose2d",
+        &["output padding [2, 2]", "stride [2, 2]"],
+    );
+    config_error(
+        Conv2dConfig::new(3, 4, 3).with_weights::<f32>(Tensor::zeros([4, 3, 3]), None),
+        "Conv2d",
+        &["[4, 3, 3]"],
+    );
+}
