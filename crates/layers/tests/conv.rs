@@ -395,3 +395,124 @@ fn conv_config_errors_name_the_values() {
         &["[4, 3, 3]"],
     );
 }
+
+#[test]
+fn pooling_matches_pytorch() {
+    use youshi_layers::pool::{AdaptiveAvgPool2d, Pool1dConfig, Pool2dConfig};
+    let mut seen = 0;
+    for c in cases() {
+        let o = &c["opts"];
+        let m: Box<dyn Module<f64>> = match c["kind"].as_str().unwrap() {
+            "MaxPool2d" | "AvgPool2d" => {
+                let cfg = Pool2dConfig::new(1)
+                    .kernel2(pair(&o["k"]))
+                    .stride2(pair(&o["stride"]))
+                    .padding2(pair(&o["padding"]))
+                    .ceil_mode(o["ceil_mode"].as_bool().unwrap());
+                if c["kind"] == "MaxPool2d" {
+                    Box::new(cfg.dilation2(pair(&o["dilation"])).max().unwrap())
+                } else {
+                    let cip = o["count_include_pad"].as_bool().unwrap();
+                    Box::new(cfg.count_include_pad(cip).avg().unwrap())
+                }
+            }
+            "AdaptiveAvgPool2d" => Box::new(AdaptiveAvgPool2d::new(pair(&o["out"])).unwrap()),
+            "MaxPool1d" => Box::new(
+                Pool1dConfig::new(n(&o["k"]))
+                    .stride(n(&o["stride"]))
+                    .padding(n(&o["padding"]))
+                    .dilation(n(&o["dilation"]))
+                    .ceil_mode(o["ceil_mode"].as_bool().unwrap())
+                    .max()
+                    .unwrap(),
+            ),
+            "AvgPool1d" => Box::new(
+                Pool1dConfig::new(n(&o["k"]))
+                    .stride(n(&o["stride"]))
+                    .padding(n(&o["padding"]))
+                    .ceil_mode(o["ceil_mode"].as_bool().unwrap())
+                    .count_include_pad(o["count_include_pad"].as_bool().unwrap())
+                    .avg()
+                    .unwrap(),
+            ),
+            _ => continue,
+        };
+        check_against_torch(m.as_ref(), &c, 1e-9);
+        seen += 1;
+    }
+    assert_eq!(seen, 11);
+}
+
+#[test]
+fn pooling_errors() {
+    use youshi_layers::pool::{AdaptiveAvgPool2d, Pool1dConfig, Pool2dConfig};
+    let g = Graph::<f32>::no_grad();
+    let x3 = g.constant(Tensor::zeros([2, 8, 8]));
+    let x4 = g.constant(Tensor::zeros([1, 2, 8, 8]));
+    let max2 = Pool2dConfig::new(2).max().unwrap();
+    input_error(
+        max2.forward(&x3).unwrap_err(),
+        "MaxPool2d",
+        "[N, C, H, W]",
+        "[2, 8, 8]",
+    );
+    let avg2 = Pool2dConfig::new(2).avg().unwrap();
+    input_error(
+        avg2.forward(&x3).unwrap_err(),
+        "AvgPool2d",
+        "[N, C, H, W]",
+        "[2, 8, 8]",
+    );
+    let ad = AdaptiveAvgPool2d::new([2, 2]).unwrap();
+    input_error(
+        ad.forward(&x3).unwrap_err(),
+        "AdaptiveAvgPool2d",
+        "[N, C, H, W]",
+        "[2, 8, 8]",
+    );
+    let max1 = Pool1dConfig::new(2).max().unwrap();
+    input_error(
+        max1.forward(&x4).unwrap_err(),
+        "MaxPool1d",
+        "[N, C, L]",
+        "[1, 2, 8, 8]",
+    );
+    let avg1 = Pool1dConfig::new(2).avg().unwrap();
+    input_error(
+        avg1.forward(&x4).unwrap_err(),
+        "AvgPool1d",
+        "[N, C, L]",
+        "[1, 2, 8, 8]",
+    );
+    config_error(Pool2dConfig::new(0).max(), "MaxPool2d", &["kernel size"]);
+    config_error(
+        Pool2dConfig::new(2).stride(0).avg(),
+        "AvgPool2d",
+        &["stride"],
+    );
+    config_error(
+        Pool2dConfig::new(3).padding(2).max(),
+        "MaxPool2d",
+        &["padding [2, 2]", "[3, 3]"],
+    );
+    config_error(
+        Pool2dConfig::new(3).dilation(2).avg(),
+        "AvgPool2d",
+        &["dilation [2, 2]"],
+    );
+    config_error(
+        Pool1dConfig::new(2).dilation(2).avg(),
+        "AvgPool1d",
+        &["dilation 2"],
+    );
+    config_error(
+        Pool1dConfig::new(2).padding(2).max(),
+        "MaxPool1d",
+        &["padding [2]"],
+    );
+    config_error(
+        AdaptiveAvgPool2d::new([0, 3]),
+        "AdaptiveAvgPool2d",
+        &["[0, 3]"],
+    );
+}
