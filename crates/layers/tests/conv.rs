@@ -516,3 +516,218 @@ fn pooling_errors() {
         &["[0, 3]"],
     );
 }
+
+#[test]
+fn embedding_matches_pytorch() {
+    use youshi_layers::embedding::EmbeddingConfig;
+    use youshi_tensor::Indices;
+    let all = cases_of("Embedding");
+    assert_eq!(all.len(), 2);
+    for c in &all {
+        let name = c["name"].as_str().unwrap();
+        let o = &c["opts"];
+        let mut cfg = EmbeddingConfig::new(n(&o["num"]), n(&o["dim"]));
+        if let Some(p) = o["padding_idx"].as_u64() {
+            cfg = cfg.padding_idx(p as usize);
+        }
+        let w = tensor::<f64>(&c["params"]["weight"]["value"]);
+        let emb = cfg.with_weights(w).unwrap();
+        let ids = tensor::<f64>(&c["x"]);
+        // Through indices.
+        let idx = Indices::from_shape_vec(
+            ids.shape().to_vec(),
+            ids.to_vec().iter().map(|&v| v as usize).collect(),
+        )
+        .unwrap();
+        let g = Graph::<f64>::new();
+        let y = emb.forward_indices(&idx, &g).unwrap();
+        close(y.value(), &c["y"], 1e-9, &format!("{name} y"));
+        y.backward_with(&tensor(&c["gy"])).unwrap();
+        let gw = &c["params"]["weight"]["grad"];
+        close(
+            &emb.weight.grad().unwrap(),
+            gw,
+            1e-9,
+            &format!("{name} dweight"),
+        );
+        // Through a float Var (the Module interface), gradients again equal PyTorch's.
+        emb.zero_grad();
+        let g = Graph::<f64>::new();
+        let y = emb.forward(&g.constant(ids)).unwrap();
+        close(y.value(), &c["y"], 1e-9, &format!("{name} y (forward)"));
+        y.backward_with(&tensor(&c["gy"])).unwrap();
+        close(
+            &emb.weight.grad().unwrap(),
+            gw,
+            1e-9,
+            &format!("{name} dweight (forward)"),
+        );
+    }
+}
+
+#[test]
+fn embedding_init_and_errors() {
+    use youshi_layers::embedding::EmbeddingConfig;
+    use youshi_tensor::Indices;
+    let emb = EmbeddingConfig::new(400, 50)
+        .padding_idx(7)
+        .init::<f64>(&mut seeded_rng(5))
+        .unwrap();
+    let w = emb.weight.value().to_vec();
+    assert!(w[7 * 50..8 * 50].iter().all(|&v| v == 0.0));
+    let mean = w.iter().sum::<f64>() / w.len() as f64;
+    let std = (w.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / w.len() as f64).sqrt();
+    assert!(
+        mean.abs() < 0.02 && (std - 1.0).abs() < 0.02,
+        "mean {mean}, std {std}"
+    );
+    let names: Vec<String> = emb.named_params().into_iter().map(|(k, _)| k).collect();
+    assert_eq!(names, ["weight"]);
+
+    let mut rng = seeded_rng(0);
+    config_error(
+        EmbeddingConfig::new(0, 3).init::<f32>(&mut rng),
+        "Embedding",
+        &["num_embeddings 0"],
+    );
+    config_error(
+        EmbeddingConfig::new(5, 3)
+            .padding_idx(5)
+            .init::<f32>(&mut rng),
+        "Embedding",
+        &["padding_idx 5", "5"],
+    );
+    config_error(
+        EmbeddingConfig::new(5, 3).with_weights::<f32>(Tensor::zeros([5])),
+        "Embedding",
+        &["[5]"],
+    );
+    let emb = EmbeddingConfig::new(5, 3).init::<f32>(&mut rng).unwrap();
+    let g = Graph::<f32>::new();
+    let idx = Indices::from_shape_vec(vec![2], vec![1, 5]).unwrap();
+    let e = emb.forward_indices(&idx, &g).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("Embedding: index 5 out of range for 5"),
+        "{e}"
+    );
+    for bad in [1.5f32, -1.0, 5.0, f32::NAN] {
+        let x = g.constant(Tensor::from_vec(vec![0.0, bad], [2]).unwrap());
+        let e = emb.forward(&x).unwrap_err();
+        assert!(e.to_string().starts_with("Embedding: index"), "{e}");
+    }
+}
+
+#[test]
+fn dropout_train_and_eval() {
+    use youshi_layers::dropout::{Dropout, Dropout2d};
+    let g = Graph::<f64>::new();
+    let x = g.leaf(Tensor::ones([200, 50]));
+    let drop = Dropout::new(0.3, seeded_rng(1)).unwrap();
+    assert!(drop.training());
+    let y = drop.forward(&x).unwrap();
+    let v = y.value().to_vec();
+    assert!(v.iter().all(|&e| e == 0.0 || (e - 1.0 / 0.7).abs() < 1e-12));
+    let dropped = v.iter().filter(|&&e| e == 0.0).count() as f64 / v.len() as f64;
+    assert!((dropped - 0.3).abs() < 0.02, "dropped {dropped}");
+    // The gradient is the same mask.
+    y.backward_with(&Tensor::ones([200, 50])).unwrap();
+    assert_eq!(x.grad().unwrap().to_vec(), v);
+    // Reproducible: the same seed gives the same masks, successive calls differ.
+    let again = Dropout::new(0.3, seeded_rng(1)).unwrap();
+    assert_eq!(again.forward(&x).unwrap().value().to_vec(), v);
+    assert_ne!(again.forward(&x).unwrap().value().to_vec(), v);
+    let copy = again.clone();
+    assert_eq!(
+        copy.forward(&x).unwrap().value(),
+        again.forward(&x).unwrap().value()
+    );
+    // Evaluation mode: the identity, nothing recorded.
+    drop.eval();
+    assert!(!drop.training());
+    let n = g.len();
+    let y = drop.forward(&x).unwrap();
+    assert_eq!(y.value(), x.value());
+    assert_eq!(g.len(), n);
+    drop.train();
+    assert_ne!(drop.forward(&x).unwrap().value(), x.value());
+    assert!(
+        Dropout::new(0.0, seeded_rng(0))
+            .unwrap()
+            .forward(&x)
+            .unwrap()
+            .value()
+            == x.value()
+    );
+    let all = Dropout::new(1.0, seeded_rng(0))
+        .unwrap()
+        .forward(&x)
+        .unwrap();
+    assert!(all.value().to_vec().iter().all(|&e| e == 0.0));
+
+    // Dropout2d: whole channels.
+    let g = Graph::<f64>::new();
+    let x = g.leaf(Tensor::rand_uniform([8, 40, 3, 2], 0.5, 1.0, &mut seeded_rng(2)).unwrap());
+    let d2 = Dropout2d::new(0.25, seeded_rng(3)).unwrap();
+    let y = d2.forward(&x).unwrap();
+    let (xv, yv) = (x.value().to_vec(), y.value().to_vec());
+    let mut zero_channels = 0;
+    for (xc, yc) in xv.chunks(6).zip(yv.chunks(6)) {
+        if yc.iter().all(|&e| e == 0.0) {
+            zero_channels += 1;
+        } else {
+            for (a, b) in xc.iter().zip(yc) {
+                assert!((b - a / 0.75).abs() < 1e-12);
+            }
+        }
+    }
+    let frac = zero_channels as f64 / 320.0;
+    assert!((frac - 0.25).abs() < 0.07, "dropped channels {frac}");
+    y.backward_with(&Tensor::ones([8, 40, 3, 2])).unwrap();
+    let gx = x.grad().unwrap().to_vec();
+    for (gc, yc) in gx.chunks(6).zip(yv.chunks(6)) {
+        let want = if yc[0] == 0.0 { 0.0 } else { 1.0 / 0.75 };
+        assert!(gc.iter().all(|&e| (e - want).abs() < 1e-12));
+    }
+    d2.eval();
+    assert_eq!(d2.forward(&x).unwrap().value(), x.value());
+    let e = d2.forward(&g.constant(Tensor::zeros([2, 3]))).unwrap_err();
+    input_error(e, "Dropout2d", "[N, C, H, W]", "[2, 3]");
+    config_error(Dropout::new(1.5, seeded_rng(0)), "Dropout", &["1.5"]);
+    config_error(Dropout2d::new(-0.1, seeded_rng(0)), "Dropout2d", &["-0.1"]);
+}
+
+#[test]
+fn layers_compose_in_a_sequential_with_paths_in_errors() {
+    use youshi_layers::dropout::Dropout;
+    use youshi_layers::pool::Pool2dConfig;
+    use youshi_layers::{Flatten, Sequential};
+    let mut rng = seeded_rng(0);
+    let model: Sequential = Sequential::new()
+        .add(
+            Conv2dConfig::new(1, 4, 3)
+                .padding(Padding::Same)
+                .init(&mut rng)
+                .unwrap(),
+        )
+        .add(Pool2dConfig::new(2).max().unwrap())
+        .add(Dropout::new(0.5, seeded_rng(1)).unwrap())
+        .add(Conv2dConfig::new(4, 8, 3).init(&mut rng).unwrap())
+        .add(Flatten::default());
+    let names: Vec<String> = model.named_params().into_iter().map(|(k, _)| k).collect();
+    assert_eq!(names, ["0.weight", "0.bias", "3.weight", "3.bias"]);
+    model.eval();
+    let g = Graph::no_grad();
+    let y = model
+        .forward(&g.constant(Tensor::ones([2, 1, 8, 8])))
+        .unwrap();
+    assert_eq!(y.shape(), &[2, 8 * 2 * 2]);
+    let e = model
+        .forward(&g.constant(Tensor::ones([2, 3, 8, 8])))
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("0 (Conv2d): expected input [N, 1, H, W], got [2, 3, 8, 8]"),
+        "{e}"
+    );
+}
