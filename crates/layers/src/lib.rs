@@ -42,7 +42,15 @@ pub use activation::{
     Tanh,
 };
 pub use buffer::Buffer;
+pub use conv::{
+    Conv1d, Conv1dConfig, Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig, Padding,
+};
+pub use dropout::{Dropout, Dropout2d};
+pub use embedding::{Embedding, EmbeddingConfig};
 pub use error::{LayerError, Result};
 pub use linear::Linear;
 pub use module::{join, walk, walk_modules, Mode, Module, ModuleExt, Slot};
+pub use pool::{
+    AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d, Pool1dConfig, Pool2dConfig,
+};
 pub use sequential::Sequential;
