@@ -516,3 +516,38 @@ fn training_mode_uses_the_batch_statistics_even_without_gradients() {
     let rm = bn.running_mean.as_ref().unwrap().value().item().unwrap();
     assert!((rm - 0.3).abs() < 1e-12);
 }
+
+#[test]
+fn input_gradients_agree_with_finite_differences() {
+    use youshi_autograd::{gradcheck, GradcheckOptions};
+    let mut rng = seeded_rng(3);
+    let layers: Vec<(Box<dyn Module<f64>>, Vec<usize>)> = vec![
+        (Box::new(LayerNorm::new(&[3, 4]).unwrap()), vec![2, 3, 4]),
+        (Box::new(BatchNorm1d::new(3).unwrap()), vec![4, 3, 2]),
+        (Box::new(BatchNorm2d::new(2).unwrap()), vec![2, 2, 2, 3]),
+        (Box::new(GroupNorm::new(2, 4).unwrap()), vec![2, 4, 3]),
+    ];
+    for (m, shape) in &layers {
+        // Non-trivial affine parameters.
+        for (_, p) in m.named_params() {
+            let s = p.shape();
+            p.set_value(Tensor::rand_uniform(s.as_slice(), 0.5, 1.5, &mut rng).unwrap())
+                .unwrap();
+        }
+        for training in [true, false] {
+            if training {
+                m.train();
+            } else {
+                m.eval();
+            }
+            let x = Tensor::<f64>::rand_uniform(shape.as_slice(), -2.0, 2.0, &mut rng).unwrap();
+            let report = gradcheck(
+                |_g, v| Ok(m.forward(&v[0]).expect("forward")),
+                &[x],
+                GradcheckOptions::default(),
+            )
+            .unwrap_or_else(|e| panic!("{} (training {training}): {e}", m.kind()));
+            assert_eq!(report.checked, shape.iter().product::<usize>());
+        }
+    }
+}
