@@ -789,3 +789,149 @@ mod st {
         assert!(matches!(e, LayerError::Io { op: "load", .. }), "{e}");
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// summary
+// ---------------------------------------------------------------------------------------
+
+mod summary_tests {
+    use youshi_autograd::Var;
+    use youshi_layers::summary::summary;
+    use youshi_layers::{
+        Buffer, Flatten, LayerError, Linear, Module, ModuleExt, Relu, Result, Sequential, Slot,
+    };
+    use youshi_tensor::{seeded_rng, Tensor};
+
+    /// A user container (not Sequential): reported as one row.
+    struct Residual {
+        inner: Linear<f64>,
+    }
+
+    impl Module<f64> for Residual {
+        fn kind(&self) -> &'static str {
+            "Residual"
+        }
+        fn forward(&self, x: &Var<f64>) -> Result<Var<f64>> {
+            let y = self.inner.forward(x).map_err(|e| e.within("inner"))?;
+            Ok(y.add(x)?)
+        }
+        fn visit_children(&self, f: &mut dyn FnMut(&str, &dyn Module<f64>)) {
+            f("inner", &self.inner);
+        }
+    }
+
+    /// Updates a buffer on every forward, like batch norm's running statistics.
+    struct Counting {
+        seen: Buffer<f64>,
+    }
+
+    impl Module<f64> for Counting {
+        fn kind(&self) -> &'static str {
+            "Counting"
+        }
+        fn forward(&self, x: &Var<f64>) -> Result<Var<f64>> {
+            let v = self.seen.value().item()?;
+            self.seen.set(Tensor::scalar(v + 1.0))?;
+            Ok(x.clone())
+        }
+        fn visit_own(&self, f: &mut dyn FnMut(&str, Slot<'_, f64>)) {
+            f("seen", Slot::Buffer(&self.seen));
+        }
+    }
+
+    fn model() -> Sequential<f64> {
+        let mut rng = seeded_rng(0);
+        Sequential::new()
+            .add(Flatten::default())
+            .add(Linear::new(12, 8, &mut rng).unwrap())
+            .add(Relu)
+            .add(
+                Sequential::new()
+                    .add(Residual {
+                        inner: Linear::new(8, 8, &mut rng).unwrap(),
+                    })
+                    .add(Counting {
+                        seen: Buffer::new(Tensor::scalar(0.0)),
+                    }),
+            )
+            .add(Linear::with_bias(8, 3, false, &mut rng).unwrap())
+    }
+
+    #[test]
+    fn rows_shapes_and_counts() {
+        let m = model();
+        m.params()[0].set_requires_grad(false); // freeze 1.weight
+        let s = summary(&m, &[2, 3, 4]).unwrap();
+        let rows: Vec<(&str, &str, Vec<usize>, usize)> = s
+            .rows
+            .iter()
+            .map(|r| (r.name.as_str(), r.kind, r.output_shape.clone(), r.params))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("0", "Flatten", vec![2, 12], 0),
+                ("1", "Linear", vec![2, 8], 12 * 8 + 8),
+                ("2", "ReLU", vec![2, 8], 0),
+                ("3.0", "Residual", vec![2, 8], 8 * 8 + 8),
+                ("3.1", "Counting", vec![2, 8], 0),
+                ("4", "Linear", vec![2, 3], 8 * 3),
+            ]
+        );
+        assert_eq!(s.output_shape, [2, 3]);
+        assert_eq!(s.input_shape, [2, 3, 4]);
+        assert_eq!(s.non_trainable, 96);
+        assert_eq!(s.trainable, 8 + 72 + 24);
+        assert_eq!(s.total(), 200);
+        // The buffer touched by the forward pass was restored.
+        assert_eq!(m.named_buffers()[0].1.value().item().unwrap(), 0.0);
+
+        let text = s.to_string();
+        assert!(
+            text.starts_with("Model: Sequential, input [2, 3, 4]"),
+            "{text}"
+        );
+        assert!(text.contains("Layer (type)"), "{text}");
+        assert!(text.contains("3.0 (Residual)"), "{text}");
+        assert!(text.contains("Total params: 200"), "{text}");
+        assert!(text.contains("Trainable params: 104"), "{text}");
+        assert!(text.contains("Non-trainable params: 96"), "{text}");
+        let row = text.lines().find(|l| l.starts_with("1 (Linear)")).unwrap();
+        assert!(
+            row.contains("[2, 8]") && row.trim_end().ends_with("104"),
+            "{row}"
+        );
+    }
+
+    #[test]
+    fn a_single_module_and_thousands_separators() {
+        let l: Linear<f64> = Linear::new(1000, 1000, &mut seeded_rng(0)).unwrap();
+        let s = summary(&l, &[1, 1000]).unwrap();
+        assert_eq!(s.rows.len(), 1);
+        assert_eq!(s.rows[0].name, "");
+        assert_eq!(s.rows[0].params, 1_001_000);
+        assert!(s.to_string().contains("1,001,000"), "{s}");
+    }
+
+    #[test]
+    fn a_bad_input_names_the_layer() {
+        let m = model();
+        let e = summary(&m, &[2, 5]).unwrap_err();
+        match &e {
+            LayerError::Input { path, kind, .. } => {
+                assert_eq!(path, "1");
+                assert_eq!(*kind, "Linear");
+            }
+            other => panic!("{other:?}"),
+        }
+        // Inside a non-Sequential container, the path goes through it.
+        let nested: Sequential<f64> = Sequential::new().add(Residual {
+            inner: Linear::new(4, 4, &mut seeded_rng(0)).unwrap(),
+        });
+        match summary(&nested, &[1, 3]).unwrap_err() {
+            LayerError::Input { path, .. } => assert_eq!(path, "0.inner"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(m.named_buffers()[0].1.value().item().unwrap(), 0.0);
+    }
+}
