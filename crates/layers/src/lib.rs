@@ -48,9 +48,15 @@ pub use conv::{
 pub use dropout::{Dropout, Dropout2d};
 pub use embedding::{Embedding, EmbeddingConfig};
 pub use error::{LayerError, Result};
+pub use io::{load_safetensors, load_state_dict, save_safetensors, state_dict};
 pub use linear::Linear;
 pub use module::{join, walk, walk_modules, Mode, Module, ModuleExt, Slot};
+pub use norm::{
+    BatchNorm, BatchNorm1d, BatchNorm1dConfig, BatchNorm2d, BatchNorm2dConfig, BatchNormConfig,
+    GroupNorm, GroupNormConfig, LayerNorm, LayerNormConfig,
+};
 pub use pool::{
     AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d, Pool1dConfig, Pool2dConfig,
 };
 pub use sequential::Sequential;
+pub use summary::{summary, LayerRow, Summary};

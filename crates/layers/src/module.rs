@@ -83,7 +83,7 @@ pub trait Module<T: Element = f32>: Send + Sync {
     }
 
     /// Sets this module's own training flag (modules without train/eval behaviour ignore it).
-    /// Use [`train`](Module::train) / [`eval`](Module::eval), which reach every sub-module.
+    /// Use [`train`](ModuleExt::train) / [`eval`](ModuleExt::eval), which reach every sub-module.
     fn set_training_own(&self, training: bool) {
         let _ = training;
     }
