@@ -205,3 +205,180 @@ fn every_case_matches_pytorch_in_f32() {
         close(name, "grad", &grad, &want_g, 1e-4, atol(&want_g, 1e-5));
     }
 }
+
+fn leaf(data: &[f64], shape: &[usize]) -> (Graph<f64>, Var<f64>) {
+    let g = Graph::new();
+    let x = g.leaf(tensor(data, shape));
+    (g, x)
+}
+
+fn idx(shape: &[usize], v: &[usize]) -> Indices {
+    Indices::from_shape_vec(shape.to_vec(), v.to_vec()).unwrap()
+}
+
+fn input_error(e: LayerError) -> (&'static str, String, Vec<usize>) {
+    match e {
+        LayerError::Input {
+            kind,
+            expected,
+            got,
+            ..
+        } => (kind, expected, got.dims().to_vec()),
+        other => panic!("expected an input error, got {other}"),
+    }
+}
+
+#[test]
+fn mismatched_shapes_are_input_errors() {
+    let (g, x) = leaf(&[0.0; 6], &[2, 3]);
+    let y = g.constant(Tensor::zeros([3, 2]));
+    let errors = [
+        MseLoss::new().forward(&x, &y).unwrap_err(),
+        L1Loss::new().forward(&x, &y).unwrap_err(),
+        SmoothL1Loss::new().forward(&x, &y).unwrap_err(),
+        HuberLoss::new().forward(&x, &y).unwrap_err(),
+        BceLoss::new().forward(&x, &y).unwrap_err(),
+        BceWithLogitsLoss::new().forward(&x, &y).unwrap_err(),
+        KlDivLoss::new().forward(&x, &y).unwrap_err(),
+        CrossEntropyLoss::new().forward_probs(&x, &y).unwrap_err(),
+    ];
+    for e in errors {
+        let msg = e.to_string();
+        let (_, expected, got) = input_error(e);
+        assert_eq!(got, [2, 3], "{msg}");
+        assert!(expected.contains("[3, 2]"), "{msg}");
+    }
+    // Index targets must be the scores' shape without the class axis.
+    let e = CrossEntropyLoss::new()
+        .forward_indices(&x, &idx(&[3], &[0, 1, 2]))
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "CrossEntropyLoss: expected input [3, C] (for a target of shape [3]), got [2, 3]"
+    );
+    let (g, x4) = leaf(&[0.0; 24], &[2, 3, 4]);
+    let e = NllLoss::new()
+        .forward(&x4, &idx(&[2, 3], &[0; 6]))
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "NllLoss: expected input [2, C, 3] (for a target of shape [2, 3]), got [2, 3, 4]"
+    );
+    let (kind, _, _) = input_error(
+        CrossEntropyLoss::new()
+            .forward_indices(&g.constant(Tensor::zeros([3])), &idx(&[], &[0]))
+            .unwrap_err(),
+    );
+    assert_eq!(kind, "CrossEntropyLoss");
+    // A pos_weight or weight that does not broadcast to the input.
+    let (_, xb) = leaf(&[0.0; 6], &[2, 3]);
+    let yb = xb.constant(Tensor::zeros([2, 3]));
+    let e = BceWithLogitsLoss::new()
+        .pos_weight(Tensor::ones([4]))
+        .forward(&xb, &yb)
+        .unwrap_err();
+    assert!(e.to_string().contains("pos_weight [4]"), "{e}");
+    let e = BceLoss::new()
+        .weight(Tensor::ones([2]))
+        .forward(&xb, &yb)
+        .unwrap_err();
+    assert!(e.to_string().contains("weight [2]"), "{e}");
+}
+
+#[test]
+fn class_index_out_of_range_names_index_and_classes() {
+    let (_, x) = leaf(&[0.0; 8], &[2, 4]);
+    for e in [
+        CrossEntropyLoss::new()
+            .forward_indices(&x, &idx(&[2], &[1, 7]))
+            .unwrap_err(),
+        NllLoss::new().forward(&x, &idx(&[2], &[1, 7])).unwrap_err(),
+    ] {
+        assert!(matches!(
+            e,
+            LayerError::Autograd(AutogradError::InvalidArgument { .. })
+        ));
+        assert!(
+            e.to_string()
+                .ends_with("class index 7 at [1] is out of range for C = 4 classes"),
+            "{e}"
+        );
+    }
+    // The ignored value may lie outside the classes, but only it.
+    let ce = CrossEntropyLoss::new().ignore_index(255);
+    assert!(ce.forward_indices(&x, &idx(&[2], &[255, 3])).is_ok());
+    assert!(ce.forward_indices(&x, &idx(&[2], &[254, 3])).is_err());
+}
+
+#[test]
+fn invalid_options_are_config_errors() {
+    let (g, x) = leaf(&[0.2; 8], &[2, 4]);
+    let y = g.constant(Tensor::zeros([2, 4]));
+    let t = idx(&[2], &[0, 1]);
+    let config = |e: LayerError| match e {
+        LayerError::Config { kind, reason } => format!("{kind}: {reason}"),
+        other => panic!("expected a config error, got {other}"),
+    };
+    assert_eq!(
+        config(SmoothL1Loss::new().beta(-1.0).forward(&x, &y).unwrap_err()),
+        "SmoothL1Loss: beta must be finite and >= 0, got -1"
+    );
+    assert!(SmoothL1Loss::new().beta(f64::NAN).forward(&x, &y).is_err());
+    assert_eq!(
+        config(HuberLoss::new().delta(0.0).forward(&x, &y).unwrap_err()),
+        "HuberLoss: delta must be finite and > 0, got 0"
+    );
+    for ls in [-0.1, 1.5, f64::NAN] {
+        let e = CrossEntropyLoss::new()
+            .label_smoothing(ls)
+            .forward_indices(&x, &t)
+            .unwrap_err();
+        assert!(config(e).contains("label_smoothing must be in [0, 1]"));
+    }
+    let e = CrossEntropyLoss::new()
+        .weight(Tensor::ones([3]))
+        .forward_indices(&x, &t)
+        .unwrap_err();
+    assert_eq!(
+        config(e),
+        "CrossEntropyLoss: weight must have one value per class, [4], got [3]"
+    );
+    let e = NllLoss::new()
+        .weight(Tensor::ones([2, 2]))
+        .forward(&x, &t)
+        .unwrap_err();
+    assert!(config(e).contains("weight must be [C]"));
+    let e = CrossEntropyLoss::new()
+        .weight(Tensor::ones([5]))
+        .forward_probs(&x, &y)
+        .unwrap_err();
+    assert!(config(e).contains("[4]"));
+    // Probabilities outside [0, 1] are rejected by BceLoss, naming the value.
+    let (g, p) = leaf(&[0.5, 1.5], &[2]);
+    let e = BceLoss::new()
+        .forward(&p, &g.constant(Tensor::zeros([2])))
+        .unwrap_err();
+    assert!(e.to_string().contains("got 1.5 at flat position 1"), "{e}");
+}
+
+#[test]
+fn extreme_logits_stay_finite_and_all_ignored_mean_is_nan() {
+    let (g, x) = leaf(&[1e4, -1e4, -1e4, 1e4], &[2, 2]);
+    let t = idx(&[2], &[1, 0]);
+    let l = CrossEntropyLoss::new()
+        .label_smoothing(0.3)
+        .forward_indices(&x, &t)
+        .unwrap();
+    assert!((l.value().item().unwrap() - (0.85 * 2e4)).abs() < 1e-6);
+    l.backward().unwrap();
+    assert!(x.grad().unwrap().to_vec().iter().all(|v| v.is_finite()));
+    let y = g.constant(Tensor::from_vec(vec![0.0, 1.0, 1.0, 0.0], [2, 2]).unwrap());
+    let l = BceWithLogitsLoss::new().forward(&x, &y).unwrap();
+    assert_eq!(l.value().item().unwrap(), 1e4);
+    // Every target ignored: 0 / 0, NaN, as in PyTorch.
+    let l = NllLoss::new()
+        .ignore_index(1)
+        .forward(&x, &idx(&[2], &[1, 1]))
+        .unwrap();
+    assert!(l.value().item().unwrap().is_nan());
+}

@@ -97,7 +97,7 @@ fn pick<T: Element>(
             return Err(AutogradError::InvalidArgument {
                 op: kind,
                 reason: format!(
-                    "target {t} at {at:?} is out of range for {classes} classes (C = {classes})"
+                    "class index {t} at {at:?} is out of range for C = {classes} classes"
                 ),
             }
             .into());
