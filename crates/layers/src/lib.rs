@@ -50,6 +50,10 @@ pub use embedding::{Embedding, EmbeddingConfig};
 pub use error::{LayerError, Result};
 pub use io::{load_safetensors, load_state_dict, save_safetensors, state_dict};
 pub use linear::Linear;
+pub use loss::{
+    BceLoss, BceWithLogitsLoss, CrossEntropyLoss, HuberLoss, KlDivLoss, KlDivReduction, L1Loss,
+    MseLoss, NllLoss, Reduction, SmoothL1Loss,
+};
 pub use module::{join, walk, walk_modules, Mode, Module, ModuleExt, Slot};
 pub use norm::{
     BatchNorm, BatchNorm1d, BatchNorm1dConfig, BatchNorm2d, BatchNorm2dConfig, BatchNormConfig,

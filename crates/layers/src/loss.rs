@@ -14,7 +14,7 @@
 //! value for `Mean` and `Sum`, the unreduced per-element losses for `None`.
 //!
 //! Options are checked when the loss is applied: an invalid option gives
-//! [`LayerError::Config`](crate::LayerError::Config) naming the loss and the value.
+//! [`LayerError::Config`] naming the loss and the value.
 //!
 //! ```
 //! use youshi_autograd::Graph;
