@@ -2,6 +2,8 @@
 //!
 //! This facade re-exports the workspace crates:
 //! - [`tensor`]: n-d `f32`/`f64` tensors, broadcasting ops and CPU kernels.
+//! - [`autograd`]: reverse-mode automatic differentiation (`Graph`, `Var`, `Param`).
+//! - [`layers`]: modules, losses, initialisers, safetensors I/O and model summaries.
 //!
 //! ```
 //! use youshi::prelude::*;
@@ -11,9 +13,13 @@
 //! ```
 #![warn(missing_docs)]
 
+pub use youshi_autograd as autograd;
+pub use youshi_layers as layers;
 pub use youshi_tensor as tensor;
 
 /// The names most programs need.
 pub mod prelude {
+    pub use youshi_autograd::{AutogradError, Graph, Param, Var};
+    pub use youshi_layers::{LayerError, Module, ModuleExt, Sequential};
     pub use youshi_tensor::{seeded_rng, Element, Shape, Tensor, TensorError};
 }
