@@ -76,7 +76,7 @@ fn linear_and_activations_match_pytorch_values_and_gradients() {
         let g = Graph::new();
         let x = g.leaf(tensor(&c["x"]));
         let y = m.forward(&x).unwrap();
-        close(&y.value(), &c["y"], &format!("{name} y"));
+        close(y.value(), &c["y"], &format!("{name} y"));
         y.backward_with(&tensor(&c["gy"])).unwrap();
         close(&x.grad().unwrap(), &c["gx"], &format!("{name} dx"));
         let params = m.named_params();

@@ -63,7 +63,14 @@ fn basic_block_from_the_guide_works() -> Result<()> {
     let names: Vec<String> = block.named_params().into_iter().map(|(n, _)| n).collect();
     assert_eq!(
         names,
-        ["conv1.weight", "bn1.weight", "bn1.bias", "conv2.weight", "bn2.weight", "bn2.bias"]
+        [
+            "conv1.weight",
+            "bn1.weight",
+            "bn1.bias",
+            "conv2.weight",
+            "bn2.weight",
+            "bn2.bias"
+        ]
     );
     let buffers: Vec<String> = block.named_buffers().into_iter().map(|(n, _)| n).collect();
     assert!(buffers.contains(&"bn1.running_mean".to_string()));
@@ -78,7 +85,10 @@ fn basic_block_from_the_guide_works() -> Result<()> {
     y.mul(&y)?.mean_all()?.backward()?;
     for (name, p) in block.named_params() {
         let grad = p.grad().unwrap_or_else(|| panic!("{name}: no gradient"));
-        assert!(grad.to_vec().iter().any(|v| *v != 0.0), "{name}: zero gradient");
+        assert!(
+            grad.to_vec().iter().any(|v| *v != 0.0),
+            "{name}: zero gradient"
+        );
     }
     let mean = block.named_buffers()[0].1.value().to_vec();
     assert!(mean.iter().any(|v| *v != 0.0), "running mean updated");
@@ -93,7 +103,8 @@ fn basic_block_from_the_guide_works() -> Result<()> {
     block.eval();
     let s = summary(&block, &[1, 8, 6, 6])?;
     assert_eq!(s.total(), 2 * 8 * 8 * 9 + 4 * 8);
-    let path = std::env::temp_dir().join(format!("youshi-guide-{}.safetensors", std::process::id()));
+    let path =
+        std::env::temp_dir().join(format!("youshi-guide-{}.safetensors", std::process::id()));
     save_safetensors(&block, &path)?;
     let copy = BasicBlock::new(8, &mut seeded_rng(1))?;
     load_safetensors(&copy, &path, true)?;
