@@ -14,8 +14,11 @@
 #![warn(missing_docs)]
 
 pub use youshi_autograd as autograd;
+pub use youshi_data as data;
 pub use youshi_layers as layers;
+pub use youshi_optim as optim;
 pub use youshi_tensor as tensor;
+pub use youshi_user_analytics as user_analytics;
 
 /// The names most programs need.
 pub mod prelude {

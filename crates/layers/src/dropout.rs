@@ -116,6 +116,10 @@ impl<T: Element> Module<T> for Dropout {
         Ok(x.dropout(self.p, self.mode.training(), &mut lock(&self.rng))?)
     }
 
+    fn visit_rngs_own(&self, f: &mut dyn FnMut(&str, &Mutex<TensorRng>)) {
+        f("rng", &self.rng);
+    }
+
     fn set_training_own(&self, training: bool) {
         self.mode.set(training);
     }
@@ -224,6 +228,10 @@ impl<T: Element> Module<T> for Dropout2d {
         let keep =
             Tensor::<T>::rand_bernoulli([s[0], s[1], 1, 1], 1.0 - self.p, &mut *lock(&self.rng))?;
         Ok(x.mul_mask(&keep.mul_scalar(T::of(1.0 / (1.0 - self.p))))?)
+    }
+
+    fn visit_rngs_own(&self, f: &mut dyn FnMut(&str, &Mutex<TensorRng>)) {
+        f("rng", &self.rng);
     }
 
     fn set_training_own(&self, training: bool) {

@@ -34,6 +34,7 @@ pub mod loss;
 pub mod module;
 pub mod norm;
 pub mod pool;
+pub mod recurrent;
 pub mod sequential;
 pub mod summary;
 

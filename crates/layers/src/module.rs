@@ -1,9 +1,10 @@
 //! The [`Module`] trait: forward, named parameters and buffers, training mode.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
 use youshi_autograd::{Param, Var};
-use youshi_tensor::Element;
+use youshi_tensor::{Element, TensorRng};
 
 use crate::buffer::Buffer;
 use crate::error::Result;
@@ -79,6 +80,13 @@ pub trait Module<T: Element = f32>: Send + Sync {
 
     /// Calls `f` on each direct sub-module with its local name.
     fn visit_children(&self, f: &mut dyn FnMut(&str, &dyn Module<T>)) {
+        let _ = f;
+    }
+
+    /// Calls `f` on each random generator this module holds directly (dropout masks), with its
+    /// local name, so that a checkpoint can save and restore the generators' states and a
+    /// resumed run draws the same masks as an uninterrupted one.
+    fn visit_rngs_own(&self, f: &mut dyn FnMut(&str, &Mutex<TensorRng>)) {
         let _ = f;
     }
 
@@ -166,6 +174,21 @@ pub trait ModuleExt<T: Element>: Module<T> {
             p.zero_grad();
         }
     }
+
+    /// Calls `f` on every random generator in the tree (dropout layers) with its dotted name
+    /// (`"3.rng"`), in definition order.
+    fn visit_rngs(&self, f: &mut dyn FnMut(&str, &Mutex<TensorRng>)) {
+        walk_rngs(self, "", f);
+    }
+}
+
+fn walk_rngs<T: Element, M: Module<T> + ?Sized>(
+    m: &M,
+    prefix: &str,
+    f: &mut dyn FnMut(&str, &Mutex<TensorRng>),
+) {
+    m.visit_rngs_own(&mut |name, rng| f(&join(prefix, name), rng));
+    m.visit_children(&mut |name, child| walk_rngs(child, &join(prefix, name), f));
 }
 
 impl<T: Element, M: Module<T> + ?Sized> ModuleExt<T> for M {}

@@ -1,0 +1,4 @@
+//! Product analytics for Youshi: event logs, behaviour analysis, segmentation, customer
+//! lifetime value, churn and A/B tests.
+#![doc(test(attr(deny(warnings))))]
+#![warn(missing_docs)]
