@@ -2,3 +2,7 @@
 //! lifetime value, churn and A/B tests.
 #![doc(test(attr(deny(warnings))))]
 #![warn(missing_docs)]
+
+pub mod error;
+
+pub use error::{AnalyticsError, Result};
