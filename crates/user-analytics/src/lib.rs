@@ -4,5 +4,6 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod time;
 
 pub use error::{AnalyticsError, Result};
