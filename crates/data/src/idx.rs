@@ -260,7 +260,8 @@ pub fn read_idx_u8(path: impl AsRef<Path>, ndim: u8) -> Result<IdxU8> {
         let more = if src.gzip {
             String::new()
         } else {
-            format!(" ({} bytes)", file_len.saturating_sub(header_len + total))
+            let extra = file_len.saturating_sub(header_len + total);
+            format!(" ({extra} extra byte{})", if extra == 1 { "" } else { "s" })
         };
         return Err(DataError::format(
             path,
