@@ -62,8 +62,8 @@ pub trait Dataset<T: Element = f32>: Send + Sync {
     /// [`DataError::Tensor`] if two examples differ in shape.
     fn gather(&self, indices: &[usize]) -> Result<Batch<T>> {
         check_indices("gather", indices, self.len())?;
-        let (mut xs, mut ys) = (Vec::with_capacity(indices.len()), Vec::new());
-        ys.reserve(indices.len());
+        let mut xs = Vec::with_capacity(indices.len());
+        let mut ys = Vec::with_capacity(indices.len());
         for &i in indices {
             let (x, y) = self.get(i)?;
             xs.push(x);

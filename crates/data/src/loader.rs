@@ -205,6 +205,21 @@ impl<T: Element> DataLoader<T> {
     }
 }
 
+impl<T: Element> Clone for DataLoader<T> {
+    /// Another loader over the same (shared) dataset with the same settings.
+    fn clone(&self) -> Self {
+        DataLoader {
+            dataset: Arc::clone(&self.dataset),
+            batch_size: self.batch_size,
+            shuffle: self.shuffle,
+            seed: self.seed,
+            drop_last: self.drop_last,
+            transform: self.transform.clone(),
+            prefetch: self.prefetch,
+        }
+    }
+}
+
 impl<T: Element> std::fmt::Debug for DataLoader<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DataLoader")

@@ -250,28 +250,50 @@ impl RandomCrop {
     /// Crops of `size = [height, width]` after padding by `padding` on every side.
     ///
     /// # Errors
-    /// [`DataError::InvalidArgument`] if a size is 0.
+    /// [`DataError::InvalidArgument`] if a size is 0 or their product overflows.
     pub fn new(size: [usize; 2], padding: usize) -> Result<Self> {
-        if size.contains(&0) {
+        if size.contains(&0) || size[0].checked_mul(size[1]).is_none() {
             return Err(DataError::invalid(
                 "RandomCrop::new",
-                format!("crop size {size:?} must be positive"),
+                format!("crop size {size:?} must be positive, with a product that fits in memory"),
             ));
         }
         Ok(RandomCrop { size, padding })
+    }
+
+    /// The height and width of an `h x w` input after padding.
+    fn padded<T: Element>(&self, input: &Tensor<T>, h: usize, w: usize) -> Result<(usize, usize)> {
+        let grow = self.padding.checked_mul(2);
+        match (
+            grow.and_then(|g| h.checked_add(g)),
+            grow.and_then(|g| w.checked_add(g)),
+        ) {
+            (Some(ph), Some(pw)) => Ok((ph, pw)),
+            _ => Err(DataError::invalid(
+                "RandomCrop",
+                format!(
+                    "padding input {} by {} overflows",
+                    input.shape_obj(),
+                    self.padding
+                ),
+            )),
+        }
     }
 
     /// Crops `input` at rows `i..i + height` and columns `j..j + width` of its padded
     /// version (the deterministic part of [`Transform::apply`]).
     ///
     /// # Errors
-    /// [`DataError::InvalidArgument`] if `input` has rank below 2 or the window does not fit.
+    /// [`DataError::InvalidArgument`] if `input` has rank below 2, the window does not fit,
+    /// or the sizes overflow.
     pub fn crop_at<T: Element>(&self, input: &Tensor<T>, i: usize, j: usize) -> Result<Tensor<T>> {
         let (n, h, w) = planes("RandomCrop", input)?;
         let p = self.padding;
         let [th, tw] = self.size;
-        let (ph, pw) = (h + 2 * p, w + 2 * p);
-        if i + th > ph || j + tw > pw {
+        let (ph, pw) = self.padded(input, h, w)?;
+        let fits =
+            |start: usize, len: usize, end: usize| start.checked_add(len).is_some_and(|e| e <= end);
+        if !fits(i, th, ph) || !fits(j, tw, pw) {
             return Err(DataError::invalid(
                 "RandomCrop",
                 format!(
@@ -281,9 +303,18 @@ impl RandomCrop {
                 ),
             ));
         }
+        let numel = n.checked_mul(th * tw).ok_or_else(|| {
+            DataError::invalid(
+                "RandomCrop",
+                format!(
+                    "{n} crops of {th} x {tw} from input {} overflow",
+                    input.shape_obj()
+                ),
+            )
+        })?;
         let src = input.contiguous();
         let src = src.as_slice().expect("contiguous tensor has a slice");
-        let mut out = vec![T::zero(); n * th * tw];
+        let mut out = vec![T::zero(); numel];
         for (plane, dst) in out.chunks_mut(th * tw).enumerate() {
             let base = plane * h * w;
             for (y, row) in dst.chunks_mut(tw).enumerate() {
@@ -312,7 +343,7 @@ impl<T: Element> Transform<T> for RandomCrop {
     fn apply(&self, input: Tensor<T>, rng: &mut TensorRng) -> Result<Tensor<T>> {
         let (_, h, w) = planes("RandomCrop", &input)?;
         let [th, tw] = self.size;
-        let (ph, pw) = (h + 2 * self.padding, w + 2 * self.padding);
+        let (ph, pw) = self.padded(&input, h, w)?;
         if th > ph || tw > pw {
             return Err(DataError::invalid(
                 "RandomCrop",

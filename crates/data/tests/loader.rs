@@ -192,6 +192,10 @@ fn background_loading_yields_the_foreground_batches() {
             assert_same(&collect(&fg, epoch), &collect(&bg, epoch));
         }
     }
+    // A clone shares the dataset and settings.
+    let bg = fg.clone().prefetch(2);
+    assert!(Arc::ptr_eq(fg.dataset(), bg.dataset()));
+    assert_same(&collect(&fg, 5), &collect(&bg, 5));
     // The transforms did something, and differently per epoch.
     let raw = DataLoader::new(images(50), 6).unwrap().shuffle(7);
     assert_ne!(collect(&fg, 0)[0].inputs, collect(&raw, 0)[0].inputs);

@@ -214,8 +214,28 @@ fn invalid_parameters_and_inputs_are_errors() {
     let e = RandomCrop::new([0, 4], 1).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "RandomCrop::new: crop size [0, 4] must be positive"
+        "RandomCrop::new: crop size [0, 4] must be positive, with a product that fits in memory"
     );
+    assert!(RandomCrop::new([usize::MAX, 2], 0).is_err());
+    // Sizes that would overflow are errors, not panics.
+    let huge = RandomCrop::new([4, 4], usize::MAX).unwrap();
+    let e = huge
+        .apply(Tensor::<f32>::zeros([1, 4, 4]), &mut rng)
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "RandomCrop: padding input [1, 4, 4] by 18446744073709551615 overflows"
+    );
+    let e = RandomCrop::new([4, 4], 0)
+        .unwrap()
+        .crop_at(&Tensor::<f32>::zeros([1, 4, 4]), usize::MAX, 0)
+        .unwrap_err();
+    assert!(e.to_string().contains("does not fit"), "{e}");
+    let wide = RandomCrop::new([1 << 31, 1 << 31], 1 << 31).unwrap();
+    let e = wide
+        .crop_at(&Tensor::<f32>::zeros([1 << 3, 1, 1]), 0, 0)
+        .unwrap_err();
+    assert!(e.to_string().contains("overflow"), "{e}");
     let crop = RandomCrop::new([8, 8], 1).unwrap();
     let e = crop
         .apply(Tensor::<f32>::zeros([1, 5, 9]), &mut rng)
