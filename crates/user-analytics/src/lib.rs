@@ -5,7 +5,7 @@
 
 pub mod error;
 
-//pub mod abtest;
+pub mod abtest;
 //pub mod clv;
 //pub mod kmeans;
 //pub mod rfm;
