@@ -145,9 +145,7 @@ pub fn two_proportion_z_test(
     if pooled == 0.0 || pooled == 1.0 {
         return Err(AnalyticsError::invalid(
             OP,
-            format!(
-                "pooled conversion rate is {pooled}: with no variation the test is undefined"
-            ),
+            format!("pooled conversion rate is {pooled}: with no variation the test is undefined"),
         ));
     }
     let se_pooled = (pooled * (1.0 - pooled) * (1.0 / na + 1.0 / nb)).sqrt();
@@ -295,9 +293,7 @@ pub fn power_two_proportions(p1: f64, p2: f64, n: f64, alpha: f64, sides: Sides)
     let z_alpha = critical_value(OP, alpha, sides)?;
     let pbar = 0.5 * (p1 + p2);
     let num = n.sqrt() * (p1 - p2).abs() - z_alpha * (2.0 * pbar * (1.0 - pbar)).sqrt();
-    Ok(normal_cdf(
-        num / (p1 * (1.0 - p1) + p2 * (1.0 - p2)).sqrt(),
-    ))
+    Ok(normal_cdf(num / (p1 * (1.0 - p1) + p2 * (1.0 - p2)).sqrt()))
 }
 
 /// The smallest absolute lift p₂ − p₁ > 0 above `baseline` that `n` users per group detect with
@@ -455,7 +451,10 @@ pub fn welch_t_test_from_summaries(
         if g.n < 2 {
             return Err(AnalyticsError::invalid(
                 OP,
-                format!("group {name} has n = {} observations, needs at least 2", g.n),
+                format!(
+                    "group {name} has n = {} observations, needs at least 2",
+                    g.n
+                ),
             ));
         }
         if !(g.variance >= 0.0 && g.variance.is_finite() && g.mean.is_finite()) {
@@ -736,7 +735,12 @@ mod tests {
         // z = 0.02 / SE = 2.02133; two-sided p = 2 (1 - Phi(2.02133)) = 0.043245.
         let t = two_proportion_z_test(200, 2000, 240, 2000, 0.95).unwrap();
         close(t.pooled_rate, 0.11, 1e-15, "pooled");
-        close(t.standard_error_pooled, (0.11f64 * 0.89 / 1000.0).sqrt(), 1e-14, "se");
+        close(
+            t.standard_error_pooled,
+            (0.11f64 * 0.89 / 1000.0).sqrt(),
+            1e-14,
+            "se",
+        );
         close(t.z, 0.02 / (0.11f64 * 0.89 / 1000.0).sqrt(), 1e-12, "z");
         close(t.p_value_two_sided, 0.043_245, 1e-4, "p");
         close(t.relative_lift.unwrap(), 0.2, 1e-12, "lift");
@@ -770,8 +774,7 @@ mod tests {
         // The power at that n is the power asked for, and the MDE at that n is the effect.
         let pw = power_two_proportions(0.10, 0.12, s.n_per_group, 0.05, Sides::Two).unwrap();
         close(pw, 0.8, 1e-12, "power");
-        let mde =
-            minimum_detectable_effect(0.10, s.n_per_group, 0.05, 0.8, Sides::Two).unwrap();
+        let mde = minimum_detectable_effect(0.10, s.n_per_group, 0.05, 0.8, Sides::Two).unwrap();
         close(mde, 0.02, 1e-9, "mde");
         let one = sample_size_two_proportions(0.10, 0.02, 0.05, 0.8, Sides::One).unwrap();
         assert!(one.n_per_group < s.n_per_group);
@@ -894,10 +897,11 @@ mod tests {
 
         let e = chi_square_test(&[(1, 10)]).unwrap_err().to_string();
         assert!(e.contains("at least 2 variants, got 1"), "{e}");
-        let e = chi_square_test(&[(1, 10), (3, 2)])
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("group 1 has 3 conversions but only 2 users"), "{e}");
+        let e = chi_square_test(&[(1, 10), (3, 2)]).unwrap_err().to_string();
+        assert!(
+            e.contains("group 1 has 3 conversions but only 2 users"),
+            "{e}"
+        );
         let e = chi_square_test(&[(0, 10), (0, 20)])
             .unwrap_err()
             .to_string();
@@ -927,8 +931,15 @@ mod tests {
         assert!(json.contains("\"p_value_two_sided\""), "{json}");
         let back: ProportionTest = serde_json::from_str(&json).unwrap();
         assert_eq!(back.users_b, 100);
-        close(back.p_value_two_sided, t.p_value_two_sided, 1e-15, "round trip");
+        close(
+            back.p_value_two_sided,
+            t.p_value_two_sided,
+            1e-15,
+            "round trip",
+        );
         let s = sample_size_two_proportions(0.1, 0.02, 0.05, 0.8, Sides::One).unwrap();
-        assert!(serde_json::to_string(&s).unwrap().contains("\"sides\":\"one\""));
+        assert!(serde_json::to_string(&s)
+            .unwrap()
+            .contains("\"sides\":\"one\""));
     }
 }

@@ -6,7 +6,7 @@
 pub mod error;
 
 pub mod abtest;
-//pub mod clv;
+pub mod clv;
 //pub mod kmeans;
 //pub mod rfm;
 //pub mod scale;

@@ -331,7 +331,11 @@ pub fn student_t_quantile(p: f64, df: f64) -> Result<f64> {
         )
     })?;
     // The t quantile is further from 0 than the normal one; widen until bracketed.
-    let (mut lo, mut hi) = if z > 0.0 { (0.0, z.max(1.0)) } else { (z.min(-1.0), 0.0) };
+    let (mut lo, mut hi) = if z > 0.0 {
+        (0.0, z.max(1.0))
+    } else {
+        (z.min(-1.0), 0.0)
+    };
     let f = |t: f64| -> Result<f64> {
         // Compare on the side of the smaller tail to keep precision.
         if p < 0.5 {
@@ -537,10 +541,16 @@ mod tests {
     fn invalid_arguments_are_rejected_with_their_values() {
         for p in [0.0, 1.0, -0.1, f64::NAN] {
             let err = normal_quantile(p).unwrap_err().to_string();
-            assert!(err.contains("normal quantile") && err.contains("probability"), "{err}");
+            assert!(
+                err.contains("normal quantile") && err.contains("probability"),
+                "{err}"
+            );
         }
         let err = student_t_cdf(1.0, 0.0).unwrap_err().to_string();
-        assert!(err.contains("degrees of freedom") && err.contains('0'), "{err}");
+        assert!(
+            err.contains("degrees of freedom") && err.contains('0'),
+            "{err}"
+        );
         assert!(student_t_cdf(f64::NAN, 3.0).is_err());
         assert!(student_t_sf(1.0, -1.0).is_err());
         let err = student_t_quantile(1.5, 3.0).unwrap_err().to_string();
@@ -572,7 +582,12 @@ mod tests {
         }
         // Chi-square with 2 degrees of freedom is exponential with mean 2.
         for x in [0.1, 1.0, 5.0, 30.0] {
-            close(chi_square_sf(x, 2.0).unwrap(), (-x / 2.0).exp(), 1e-13, "chi2(2)");
+            close(
+                chi_square_sf(x, 2.0).unwrap(),
+                (-x / 2.0).exp(),
+                1e-13,
+                "chi2(2)",
+            );
         }
     }
 }

@@ -468,22 +468,21 @@ mod tests {
             err.contains("line 3") && err.contains("\"time\"") && err.contains("2024-13-01"),
             "{err}"
         );
-        let err = parse_transactions_csv(
-            "customer,time,amount\na,2024-01-01,abc\n".as_bytes(),
-            &cols,
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(err.contains("line 2") && err.contains("\"amount\""), "{err}");
         let err =
-            parse_transactions_csv("customer,time,amount\n,2024-01-01,1\n".as_bytes(), &cols)
+            parse_transactions_csv("customer,time,amount\na,2024-01-01,abc\n".as_bytes(), &cols)
                 .unwrap_err()
                 .to_string();
+        assert!(
+            err.contains("line 2") && err.contains("\"amount\""),
+            "{err}"
+        );
+        let err = parse_transactions_csv("customer,time,amount\n,2024-01-01,1\n".as_bytes(), &cols)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("empty customer id"), "{err}");
-        let err =
-            parse_transactions_csv("customer,time,amount\na,2024-01-01\n".as_bytes(), &cols)
-                .unwrap_err()
-                .to_string();
+        let err = parse_transactions_csv("customer,time,amount\na,2024-01-01\n".as_bytes(), &cols)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("2 fields where the header has 3"), "{err}");
     }
 
