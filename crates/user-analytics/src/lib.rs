@@ -7,9 +7,9 @@ pub mod error;
 
 pub mod abtest;
 pub mod clv;
-//pub mod kmeans;
+pub mod kmeans;
 //pub mod rfm;
-//pub mod scale;
+pub mod scale;
 pub mod stats;
 pub mod transactions;
 
