@@ -8,7 +8,7 @@ pub mod error;
 pub mod abtest;
 pub mod clv;
 pub mod kmeans;
-//pub mod rfm;
+pub mod rfm;
 pub mod scale;
 pub mod stats;
 pub mod transactions;

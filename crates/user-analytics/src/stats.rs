@@ -132,7 +132,7 @@ pub fn ln_beta(a: f64, b: f64) -> f64 {
 /// terms.
 pub fn regularized_beta(a: f64, b: f64, x: f64) -> Result<f64> {
     const OP: &str = "regularized incomplete beta";
-    if !(a > 0.0 && b > 0.0 && a.is_finite() && b.is_finite()) || !(0.0..=1.0).contains(&x) {
+    if !(a > 0.0 && b > 0.0 && a.is_finite() && b.is_finite() && (0.0..=1.0).contains(&x)) {
         return Err(AnalyticsError::invalid(
             OP,
             format!("needs a > 0, b > 0 and 0 <= x <= 1, got a = {a}, b = {b}, x = {x}"),
@@ -206,7 +206,7 @@ pub fn regularized_gamma_q(a: f64, x: f64) -> Result<f64> {
 /// fraction (returned second).
 fn incomplete_gamma(a: f64, x: f64) -> Result<(Option<f64>, Option<f64>)> {
     const OP: &str = "regularized incomplete gamma";
-    if !(a > 0.0 && a.is_finite()) || !(x >= 0.0) {
+    if !(a > 0.0 && a.is_finite() && x >= 0.0) {
         return Err(AnalyticsError::invalid(
             OP,
             format!("needs a > 0 and x >= 0, got a = {a}, x = {x}"),
@@ -384,7 +384,7 @@ pub fn student_t_quantile(p: f64, df: f64) -> Result<f64> {
 /// NaN.
 pub fn chi_square_cdf(x: f64, k: f64) -> Result<f64> {
     check_df("chi-square CDF", k)?;
-    if !(x >= 0.0) {
+    if x.is_nan() || x < 0.0 {
         return Err(AnalyticsError::invalid(
             "chi-square CDF",
             format!("x must be non-negative, got {x}"),
@@ -400,7 +400,7 @@ pub fn chi_square_cdf(x: f64, k: f64) -> Result<f64> {
 /// As [`chi_square_cdf`].
 pub fn chi_square_sf(x: f64, k: f64) -> Result<f64> {
     check_df("chi-square survival function", k)?;
-    if !(x >= 0.0) {
+    if x.is_nan() || x < 0.0 {
         return Err(AnalyticsError::invalid(
             "chi-square survival function",
             format!("x must be non-negative, got {x}"),

@@ -166,18 +166,22 @@ impl BgNbd {
     /// # Examples
     /// ```
     /// use youshi_user_analytics::clv::bgnbd::BgNbd;
-    /// use youshi_user_analytics::clv::summary::CustomerSummary;
-    /// let customers: Vec<CustomerSummary> = (0..40)
-    ///     .map(|i| {
-    ///         let x = (i % 5) as u64;
-    ///         let age = 20.0 + (i % 7) as f64;
-    ///         let recency = if x == 0 { 0.0 } else { age * (0.3 + 0.1 * (i % 6) as f64) };
-    ///         CustomerSummary::new(format!("c{i}"), x, recency, age)
-    ///     })
-    ///     .collect();
-    /// let fit = BgNbd::fit(&customers)?;
-    /// assert!(fit.log_likelihood < 0.0);
-    /// assert_eq!(fit.customers, 40);
+    /// use youshi_user_analytics::clv::optimize::NelderMeadOptions;
+    /// use youshi_user_analytics::clv::summary::{summarize, SummaryOptions, TimeUnit};
+    /// use youshi_user_analytics::time::{days_from_civil, MS_PER_DAY};
+    /// use youshi_user_analytics::transactions::read_cdnow;
+    /// use youshi_user_analytics::AnalyticsError;
+    ///
+    /// let log = read_cdnow(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/cdnow/CDNOW_sample.txt"))?;
+    /// let end = days_from_civil(1997, 9, 30) * MS_PER_DAY;
+    /// let customers = summarize(&log, &SummaryOptions::new(end, TimeUnit::Weeks))?;
+    /// // Too small an iteration budget: the error carries the last estimate.
+    /// let tight = NelderMeadOptions { max_iterations: 20, ..Default::default() };
+    /// let err = BgNbd::fit_with(&customers, &tight).unwrap_err();
+    /// assert!(matches!(err, AnalyticsError::NotConverged { iterations: 20, .. }));
+    /// assert!(err.to_string().contains("last estimate r = "));
+    /// let fit = BgNbd::fit_with(&customers, &NelderMeadOptions::default())?;
+    /// assert!((fit.params.a - 0.793).abs() < 5e-4);
     /// # Ok::<(), youshi_user_analytics::AnalyticsError>(())
     /// ```
     pub fn fit_with(

@@ -35,7 +35,7 @@ const NEAR_INTEGER: f64 = 1e-3;
 /// an integer).
 pub fn hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Result<f64> {
     const OP: &str = "hypergeometric 2F1";
-    if !(a.is_finite() && b.is_finite() && c.is_finite()) || !(z > -1.0 && z < 1.0) {
+    if !(a.is_finite() && b.is_finite() && c.is_finite() && z > -1.0 && z < 1.0) {
         return Err(AnalyticsError::invalid(
             OP,
             format!("needs finite a, b, c and -1 < z < 1, got a = {a}, b = {b}, c = {c}, z = {z}"),

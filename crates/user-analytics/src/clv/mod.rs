@@ -8,26 +8,21 @@
 //! use youshi_user_analytics::clv::summary::{summarize, SummaryOptions, TimeUnit};
 //! use youshi_user_analytics::clv::value::{customer_values, ClvOptions};
 //! use youshi_user_analytics::time::{days_from_civil, MS_PER_DAY};
-//! use youshi_user_analytics::transactions::Transaction;
+//! use youshi_user_analytics::transactions::read_cdnow;
 //!
-//! // A small synthetic log: customer i buys every (i % 5 + 2) weeks, for a while.
-//! let start = days_from_civil(2024, 1, 1);
-//! let mut log = Vec::new();
-//! for i in 0..60i64 {
-//!     let first = start + i % 30;
-//!     for k in 0..(i % 7) {
-//!         let day = first + k * 7 * (i % 5 + 2);
-//!         log.push(Transaction::new(format!("c{i}"), day * MS_PER_DAY, 10.0 + (i % 4 + k) as f64));
-//!     }
-//!     log.push(Transaction::new(format!("c{i}"), first * MS_PER_DAY, 12.0));
-//! }
-//! let end = (start + 250) * MS_PER_DAY;
+//! // The CDNOW sample, calibrated on the 39 weeks to 1997-09-30.
+//! let log = read_cdnow(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/cdnow/CDNOW_sample.txt"))?;
+//! let end = days_from_civil(1997, 9, 30) * MS_PER_DAY;
 //! let customers = summarize(&log, &SummaryOptions::new(end, TimeUnit::Weeks))?;
 //! let bg = BgNbd::fit(&customers)?;
+//! assert!((bg.params.r - 0.243).abs() < 5e-4);
+//! assert!((bg.log_likelihood + 9582.4).abs() < 0.1);
 //! let gg = GammaGamma::fit(&customers)?;
-//! let values = customer_values(&bg.params, &gg.params, &customers, &ClvOptions::new(12, 4.345))?;
-//! assert_eq!(values.len(), 60);
-//! assert!(values.iter().all(|v| v.clv >= 0.0));
+//! assert!((gg.params.p - 6.25).abs() < 5e-3);
+//! // A year of monthly value, discounted at 1% a month.
+//! let options = ClvOptions::new(12, 4.345).with_discount_rate(0.01);
+//! let values = customer_values(&bg.params, &gg.params, &customers, &options)?;
+//! assert_eq!(values.len(), 2357);
 //! # Ok::<(), youshi_user_analytics::AnalyticsError>(())
 //! ```
 
