@@ -4,7 +4,7 @@
 //!
 //! While alive, a customer buys as a Poisson process with rate λ ~ Gamma(r, α); after each
 //! purchase they drop out with probability p ~ Beta(a, b). The model is fitted by maximum
-//! likelihood on (ln r, ln α, ln a, ln b) with [`nelder_mead`](super::optimize::nelder_mead).
+//! likelihood on (ln r, ln α, ln a, ln b) with [`nelder_mead`](super::optimize::nelder_mead()).
 //!
 //! ```
 //! use youshi_user_analytics::clv::bgnbd::BgNbd;
@@ -108,7 +108,7 @@ impl BgNbd {
 
     /// The log-likelihood of one customer's history (x, t_x, T) (FHL 2005, eq. 6):
     ///
-    /// ln L = A₁ + A₂ + ln(e^{A₃} + [x > 0] e^{A₄}), with
+    /// ln L = A₁ + A₂ + ln(e^{A₃} + δ(x > 0) e^{A₄}), with
     /// A₁ = ln Γ(r + x) − ln Γ(r) + r ln α,
     /// A₂ = ln Γ(a + b) + ln Γ(b + x) − ln Γ(b) − ln Γ(a + b + x),
     /// A₃ = −(r + x) ln(α + T),
@@ -133,7 +133,7 @@ impl BgNbd {
             - libm::lgamma(a + b + x)
     }
 
-    /// ln(e^{A₃} + [x > 0] e^{A₄}).
+    /// ln(e^{A₃} + δ(x > 0) e^{A₄}).
     fn ll_tail(&self, h: History) -> f64 {
         let BgNbd { r, alpha, a, b } = *self;
         let a3 = -(r + h.x) * (alpha + h.age).ln();
@@ -236,7 +236,7 @@ impl BgNbd {
         })
     }
 
-    /// E[X(t)]: expected purchases in (0, t] of a customer just acquired at time 0 (FHL 2005,
+    /// E\[X(t)\]: expected purchases in (0, t] of a customer just acquired at time 0 (FHL 2005,
     /// eq. 9): (a + b − 1)/(a − 1) · [1 − (α/(α + t))^r ₂F₁(r, b; a + b − 1; t/(α + t))].
     ///
     /// # Errors
@@ -254,11 +254,11 @@ impl BgNbd {
         )
     }
 
-    /// E[Y(t) | x, t_x, T]: expected purchases in (T, T + t] of a customer with the given
+    /// E\[Y(t) | x, t_x, T\]: expected purchases in (T, T + t] of a customer with the given
     /// calibration history (FHL 2005, eq. 10):
     ///
     /// [(a + b + x − 1)/(a − 1)] · [1 − ((α + T)/(α + T + t))^{r+x}
-    /// ₂F₁(r + x, b + x; a + b + x − 1; t/(α + T + t))] / [1 + [x > 0] a/(b + x − 1)
+    /// ₂F₁(r + x, b + x; a + b + x − 1; t/(α + T + t))] / [1 + δ(x > 0) a/(b + x − 1)
     /// ((α + T)/(α + t_x))^{r+x}].
     ///
     /// It is evaluated through Euler's transformation, ((α + T)/(α + T + t))^{r+x}
@@ -319,7 +319,7 @@ impl BgNbd {
     }
 
     /// P(alive | x, t_x, T) (FHL 2005, eq. 13):
-    /// 1 / (1 + [x > 0] a/(b + x − 1) ((α + T)/(α + t_x))^{r+x}); 1 for x = 0.
+    /// 1 / (1 + δ(x > 0) a/(b + x − 1) ((α + T)/(α + t_x))^{r+x}); 1 for x = 0.
     ///
     /// # Errors
     /// [`AnalyticsError::InvalidArgument`] for an impossible history.

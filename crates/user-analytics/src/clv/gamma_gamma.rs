@@ -9,7 +9,7 @@
 //! f(m̄ | p, q, γ; x) = Γ(px + q) / (Γ(px) Γ(q)) · γ^q m̄^{px−1} x^{px} / (γ + m̄x)^{px+q},
 //!
 //! and the expected value of a transaction is
-//! E[M | p, q, γ; m̄, x] = (q − 1)/(px + q − 1) · pγ/(q − 1) + px/(px + q − 1) · m̄,
+//! E\[M | p, q, γ; m̄, x\] = (q − 1)/(px + q − 1) · pγ/(q − 1) + px/(px + q − 1) · m̄,
 //! a weighted mean of the population mean pγ/(q − 1) and the customer's own m̄.
 //!
 //! ```
@@ -165,7 +165,7 @@ impl GammaGamma {
         })
     }
 
-    /// E[M | p, q, γ; m̄, x] = p(γ + m̄x)/(px + q − 1): the expected value of a future
+    /// E\[M | p, q, γ; m̄, x\] = p(γ + m̄x)/(px + q − 1): the expected value of a future
     /// transaction of a customer with x repeat purchases of mean value m̄ (the population mean
     /// pγ/(q − 1) when x = 0, whatever m̄).
     ///

@@ -1,10 +1,10 @@
 //! Customer lifetime value: the discounted expected margin of a customer's future purchases,
 //! from a fitted BG/NBD model (how many) and Gamma-Gamma model (how much).
 //!
-//! CLV = Σ_{m=1}^{H} margin · E[M] · (E[Y(mL) | x, t_x, T] − E[Y((m−1)L) | x, t_x, T]) / (1 + d)^m
+//! CLV = Σ_{m=1}^{H} margin · E\[M\] · (E\[Y(mL) | x, t_x, T\] − E\[Y((m−1)L) | x, t_x, T\]) / (1 + d)^m
 //!
 //! with H periods (months, say) of L model time units each, a discount rate d per period,
-//! E[M] the Gamma-Gamma expected spend per purchase and E[Y(t) | …] the BG/NBD expected
+//! E\[M\] the Gamma-Gamma expected spend per purchase and E\[Y(t) | …\] the BG/NBD expected
 //! purchases in the next t time units. This is the convention of the `lifetimes` package's
 //! `customer_lifetime_value` (which has margin 1), with purchases of period m discounted by a
 //! whole period.
