@@ -439,6 +439,17 @@ mod tests {
     }
 
     #[test]
+    fn read_csv_reports_missing_file() {
+        let err = read_transactions_csv("/nonexistent/tx.csv", &TransactionColumns::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("read transactions CSV") && err.contains("/nonexistent/tx.csv"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn csv_reads_columns_in_any_order() {
         let csv = "amount,extra,customer,time\n1.5,x,a,2024-01-02\n-2,y,b,1700000000000\n";
         let tx = parse_transactions_csv(csv.as_bytes(), &TransactionColumns::default()).unwrap();

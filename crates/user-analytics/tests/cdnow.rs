@@ -111,4 +111,3 @@ fn gamma_gamma_reproduces_fader_hardie() {
     let json = serde_json::to_string(&values[0]).unwrap();
     assert!(json.starts_with("{\"customer\":\"00004\""), "{json}");
 }
-
