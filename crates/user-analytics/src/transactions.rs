@@ -85,7 +85,7 @@ pub fn parse_cdnow(reader: impl Read) -> Result<Vec<Transaction>> {
         let line_no = i as u64 + 1;
         let line = line.map_err(|source| AnalyticsError::Io {
             op: OP,
-            path: Default::default(),
+            path: std::path::PathBuf::from("<input>"),
             source,
         })?;
         if line.trim().is_empty() {
