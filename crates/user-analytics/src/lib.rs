@@ -4,6 +4,15 @@
 #![warn(missing_docs)]
 
 pub mod error;
+
+pub mod abtest;
+pub mod clv;
+pub mod kmeans;
+pub mod rfm;
+pub mod scale;
+pub mod stats;
+pub mod transactions;
+
 pub mod time;
 
 pub use error::{AnalyticsError, Result};
