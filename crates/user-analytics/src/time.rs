@@ -77,9 +77,11 @@ pub fn days_in_month(year: i32, month: u32) -> u32 {
     }
 }
 
-/// The day (days since 1970-01-01) that holds `ts` in a zone `offset_seconds` east of UTC.
+/// The day (days since 1970-01-01) that holds `ts` in a zone `offset_seconds` east of UTC
+/// (timestamps within a day of `i64`'s range saturate).
 pub fn day_of(ts: Timestamp, offset_seconds: i32) -> i64 {
-    (ts + i64::from(offset_seconds) * MS_PER_SECOND).div_euclid(MS_PER_DAY)
+    ts.saturating_add(i64::from(offset_seconds) * MS_PER_SECOND)
+        .div_euclid(MS_PER_DAY)
 }
 
 /// The weekday of `days` since 1970-01-01, 0 = Monday … 6 = Sunday (1970-01-01 was a Thursday).
