@@ -2,10 +2,21 @@
 #![doc(test(attr(deny(warnings))))]
 #![warn(missing_docs)]
 
+pub mod adagrad;
+pub mod adam;
 pub mod error;
+pub mod group;
+pub(crate) mod groupset;
 pub mod optimizer;
+pub mod rmsprop;
 pub mod schedule;
+pub mod sgd;
 
+pub use adagrad::{Adagrad, AdagradConfig};
+pub use adam::{Adam, AdamConfig, AdamW, AdamWConfig};
 pub use error::{OptimError, Result};
+pub use group::{decay_groups, is_no_decay, split_decay, GroupOptions, ParamGroup};
 pub use optimizer::{HyperParams, Optimizer, OptimizerState};
+pub use rmsprop::{RmsProp, RmsPropConfig};
 pub use schedule::{LrScheduler, SchedulerState};
+pub use sgd::{Sgd, SgdConfig};
