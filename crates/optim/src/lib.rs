@@ -18,5 +18,9 @@ pub use error::{OptimError, Result};
 pub use group::{decay_groups, is_no_decay, split_decay, GroupOptions, ParamGroup};
 pub use optimizer::{HyperParams, Optimizer, OptimizerState};
 pub use rmsprop::{RmsProp, RmsPropConfig};
-pub use schedule::{LrScheduler, SchedulerState};
+pub use schedule::{
+    Anneal, ConstantLr, CosineAnnealingLr, CosineAnnealingWarmRestarts, ExponentialLr, LinearLr,
+    LrScheduler, MultiStepLr, OneCycleConfig, OneCycleLr, PlateauConfig, PlateauMode,
+    ReduceLrOnPlateau, SchedulerState, SequentialLr, StageStart, StepLr, ThresholdMode,
+};
 pub use sgd::{Sgd, SgdConfig};
