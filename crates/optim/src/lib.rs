@@ -4,6 +4,7 @@
 
 pub mod adagrad;
 pub mod adam;
+pub mod clip;
 pub mod error;
 pub mod group;
 pub(crate) mod groupset;
@@ -14,6 +15,7 @@ pub mod sgd;
 
 pub use adagrad::{Adagrad, AdagradConfig};
 pub use adam::{Adam, AdamConfig, AdamW, AdamWConfig};
+pub use clip::{clip_grad_norm, clip_grad_value, grad_norm, ClipGradNorm};
 pub use error::{OptimError, Result};
 pub use group::{decay_groups, is_no_decay, split_decay, GroupOptions, ParamGroup};
 pub use optimizer::{HyperParams, Optimizer, OptimizerState};
