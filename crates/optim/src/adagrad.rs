@@ -85,14 +85,8 @@ impl AdagradConfig {
 }
 
 impl GroupConfig for AdagradConfig {
-    const OPTIONS: &'static [&'static str] = &[
-        "lr",
-        "lr_decay",
-        "weight_decay",
-        "initial_accumulator_value",
-        "eps",
-        "maximize",
-    ];
+    // `initial_accumulator_value` applies to the whole optimizer, as in PyTorch.
+    const OPTIONS: &'static [&'static str] = &["lr", "lr_decay", "weight_decay", "eps", "maximize"];
 
     fn lr(&self) -> f64 {
         self.lr
@@ -112,9 +106,7 @@ impl GroupConfig for AdagradConfig {
             lr: o.lr.unwrap_or(self.lr),
             lr_decay: o.lr_decay.unwrap_or(self.lr_decay),
             weight_decay: o.weight_decay.unwrap_or(self.weight_decay),
-            initial_accumulator_value: o
-                .initial_accumulator_value
-                .unwrap_or(self.initial_accumulator_value),
+            initial_accumulator_value: self.initial_accumulator_value,
             eps: o.eps.unwrap_or(self.eps),
             maximize: o.maximize.unwrap_or(self.maximize),
         }
@@ -232,7 +224,8 @@ fn adagrad_update<T: Element>(
 /// ```
 ///
 /// As in PyTorch, every parameter's state (step 0 and the accumulator) is created with the
-/// optimizer. State keys: `"<group>.<index>.step"`, `.sum`; group options `lr`, `lr_decay`,
+/// optimizer, and every accumulator starts at the optimizer-wide `initial_accumulator_value`
+/// (it cannot be set per group: PyTorch ignores a group's value). State keys: `"<group>.<index>.step"`, `.sum`; group options `lr`, `lr_decay`,
 /// `weight_decay`, `initial_accumulator_value`, `eps`, `maximize` and `initial_lr`. Adagrad
 /// has no momentum ([`HyperParams::momentum`] is `None`).
 ///
@@ -368,8 +361,8 @@ mod tests {
     #[test]
     fn state_exists_from_construction_and_has_no_momentum() {
         let mut opt = Adagrad::with_groups(
-            vec![ParamGroup::new(vec![param()]).initial_accumulator_value(0.5)],
-            AdagradConfig::default(),
+            vec![ParamGroup::new(vec![param()]).lr_decay(0.1)],
+            AdagradConfig::default().initial_accumulator_value(0.5),
         )
         .unwrap();
         let st = opt.state();

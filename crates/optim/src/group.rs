@@ -34,6 +34,10 @@ use crate::error::{OptimError, Result};
 /// default". Each optimizer accepts the options it has and rejects the others with
 /// [`OptimError::Config`], so that a misplaced option (betas on an SGD group) is not silently
 /// ignored.
+///
+/// Adagrad's `initial_accumulator_value` is not a group option: PyTorch fills every
+/// accumulator from the optimizer-wide value and ignores a group's, so it is set on
+/// [`AdagradConfig`](crate::AdagradConfig) only.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GroupOptions {
     /// Learning rate (all optimizers).
@@ -60,15 +64,13 @@ pub struct GroupOptions {
     pub centered: Option<bool>,
     /// Learning-rate decay (Adagrad).
     pub lr_decay: Option<f64>,
-    /// Starting value of the accumulator (Adagrad).
-    pub initial_accumulator_value: Option<f64>,
 }
 
 impl GroupOptions {
     /// The names of the options that are set, in declaration order.
     pub fn set_names(&self) -> Vec<&'static str> {
         let mut out = Vec::new();
-        let flags: [(&'static str, bool); 13] = [
+        let flags: [(&'static str, bool); 12] = [
             ("lr", self.lr.is_some()),
             ("weight_decay", self.weight_decay.is_some()),
             ("maximize", self.maximize.is_some()),
@@ -81,10 +83,6 @@ impl GroupOptions {
             ("alpha", self.alpha.is_some()),
             ("centered", self.centered.is_some()),
             ("lr_decay", self.lr_decay.is_some()),
-            (
-                "initial_accumulator_value",
-                self.initial_accumulator_value.is_some(),
-            ),
         ];
         for (name, set) in flags {
             if set {
@@ -251,12 +249,6 @@ impl<T: Element> ParamGroup<T> {
     /// Sets the learning-rate decay (Adagrad).
     pub fn lr_decay(mut self, lr_decay: f64) -> Self {
         self.options.lr_decay = Some(lr_decay);
-        self
-    }
-
-    /// Sets the accumulator's starting value (Adagrad).
-    pub fn initial_accumulator_value(mut self, value: f64) -> Self {
-        self.options.initial_accumulator_value = Some(value);
         self
     }
 }
