@@ -6,16 +6,14 @@ use serde_json::Value;
 use youshi_autograd::Param;
 use youshi_tensor::Tensor;
 
-/// A fixture number: a JSON number, or "nan" / "inf" / "-inf".
+/// A fixture number: a JSON number, or a string holding a float's exact decimal form (or
+/// "nan" / "inf" / "-inf").
 pub fn num(v: &Value) -> f64 {
     match v {
         Value::Number(n) => n.as_f64().expect("a float"),
-        Value::String(s) => match s.as_str() {
-            "nan" => f64::NAN,
-            "inf" => f64::INFINITY,
-            "-inf" => f64::NEG_INFINITY,
-            other => panic!("not a number: {other}"),
-        },
+        // Rust's parser rounds correctly, so the fixture's decimal strings give back
+        // PyTorch's exact bits ("nan", "inf" and "-inf" included).
+        Value::String(s) => s.parse().unwrap_or_else(|_| panic!("not a number: {s}")),
         other => panic!("not a number: {other}"),
     }
 }
