@@ -2,6 +2,9 @@
 
 #![allow(dead_code)]
 
+pub mod optim;
+pub mod sched;
+
 use serde_json::Value;
 use youshi_autograd::Param;
 use youshi_tensor::Tensor;
