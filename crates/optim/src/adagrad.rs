@@ -208,9 +208,9 @@ fn adagrad_update<T: Element>(
         .for_each(|p, &g, s| {
             let g = if maximize { -g } else { g };
             let g = if decay { g + wd * *p } else { g };
-            *s = *s + T::one() * g * g;
+            *s += T::one() * g * g;
             let std = s.sqrt() + eps;
-            *p = *p + neg_clr * g / std;
+            *p += neg_clr * g / std;
         });
 }
 

@@ -316,7 +316,7 @@ fn adam_update<T: Element>(
     let prepare = move |p: &mut T, g: T| {
         let g = if maximize { -g } else { g };
         if decay_param {
-            *p = *p * shrink;
+            *p *= shrink;
         }
         if decay_grad {
             g + wd * *p
@@ -340,7 +340,7 @@ fn adam_update<T: Element>(
                     *s = *s * b2 + w2 * g * g;
                     *mx = if *mx >= *s || mx.is_nan() { *mx } else { *s };
                     let denom = mx.sqrt() / bc2_sqrt + eps;
-                    *p = *p + neg_step_size * *m / denom;
+                    *p += neg_step_size * *m / denom;
                 });
         }
         _ => {
@@ -353,7 +353,7 @@ fn adam_update<T: Element>(
                     *m = lerp(*m, g, w1);
                     *s = *s * b2 + w2 * g * g;
                     let denom = s.sqrt() / bc2_sqrt + eps;
-                    *p = *p + neg_step_size * *m / denom;
+                    *p += neg_step_size * *m / denom;
                 });
         }
     }

@@ -145,7 +145,7 @@ impl ClipGradNorm {
     /// positive; [`OptimError::NonFiniteNorm`] with `error_if_nonfinite` when the total is NaN
     /// or infinite (nothing is changed then).
     pub fn apply<T: Element>(&self, params: &[Param<T>]) -> Result<f64> {
-        if !(self.max_norm >= 0.0) {
+        if self.max_norm.is_nan() || self.max_norm < 0.0 {
             return Err(OptimError::config(
                 "clip_grad_norm",
                 format!("max_norm = {} must be >= 0", self.max_norm),
@@ -213,7 +213,7 @@ pub fn clip_grad_norm<T: Element>(
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn clip_grad_value<T: Element>(params: &[Param<T>], clip_value: f64) -> Result<()> {
-    if !(clip_value >= 0.0) {
+    if clip_value.is_nan() || clip_value < 0.0 {
         return Err(OptimError::config(
             "clip_grad_value",
             format!("clip_value = {clip_value} must be >= 0"),

@@ -113,13 +113,16 @@ pub(crate) fn scalar(s: &Scalars, key: &str, op: &'static str) -> Result<f64> {
 
 /// The boolean stored as 0 or 1 under `key`.
 pub(crate) fn flag(s: &Scalars, key: &str, op: &'static str) -> Result<bool> {
-    match scalar(s, key, op)? {
-        v if v == 0.0 => Ok(false),
-        v if v == 1.0 => Ok(true),
-        v => Err(OptimError::state(
+    let v = scalar(s, key, op)?;
+    if v == 0.0 {
+        Ok(false)
+    } else if v == 1.0 {
+        Ok(true)
+    } else {
+        Err(OptimError::state(
             op,
             format!("scalar `{key}` = {v} is not a flag (0 or 1)"),
-        )),
+        ))
     }
 }
 

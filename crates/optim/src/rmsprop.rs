@@ -272,9 +272,9 @@ fn rmsprop_update<T: Element>(
         match buf {
             Some(b) => {
                 *b = *b * m + g / avg;
-                *p = *p + neg_lr * *b;
+                *p += neg_lr * *b;
             }
-            None => *p = *p + neg_lr * g / avg,
+            None => *p += neg_lr * g / avg,
         }
     };
     match (

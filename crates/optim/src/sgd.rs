@@ -280,7 +280,7 @@ fn sgd_update<T: Element>(
     if cfg.momentum == 0.0 {
         Zip::from(&mut v)
             .and(&grad.view())
-            .for_each(|p, &g| *p = *p + neg_lr * d_p(*p, g));
+            .for_each(|p, &g| *p += neg_lr * d_p(*p, g));
         return;
     }
     let direction = move |d: T, b: T| if nesterov { d + m * b } else { b };
@@ -293,7 +293,7 @@ fn sgd_update<T: Element>(
                 .for_each(|p, b, &g| {
                     let d = d_p(*p, g);
                     *b = d;
-                    *p = *p + neg_lr * direction(d, *b);
+                    *p += neg_lr * direction(d, *b);
                 });
             *slot = Some(SgdState {
                 momentum_buffer: buf,
@@ -306,7 +306,7 @@ fn sgd_update<T: Element>(
                 .for_each(|p, b, &g| {
                     let d = d_p(*p, g);
                     *b = *b * m + keep * d;
-                    *p = *p + neg_lr * direction(d, *b);
+                    *p += neg_lr * direction(d, *b);
                 });
         }
     }

@@ -120,14 +120,14 @@ fn clipping_works_on_f32_gradients() {
     let p = Param::new(Tensor::<f32>::zeros([2]));
     p.set_grad(Some(Tensor::from_vec(vec![3.0, 4.0], [2]).unwrap()))
         .unwrap();
-    let total = clip_grad_norm(&[p.clone()], 1.0, 2.0).unwrap();
+    let total = clip_grad_norm(std::slice::from_ref(&p), 1.0, 2.0).unwrap();
     assert_eq!(total, 5.0);
     let g = p.grad().unwrap().to_vec();
     assert!(
         (g[0] - 0.6).abs() < 1e-6 && (g[1] - 0.8).abs() < 1e-6,
         "{g:?}"
     );
-    clip_grad_value(&[p.clone()], 0.7).unwrap();
+    clip_grad_value(std::slice::from_ref(&p), 0.7).unwrap();
     assert_eq!(p.grad().unwrap().to_vec()[1], 0.7);
 }
 

@@ -65,7 +65,7 @@ impl Core {
     pub fn load(&self, s: &BTreeMap<String, f64>, op: &'static str) -> Result<Core> {
         let n = self.base_lrs.len();
         let last_epoch = get(s, "last_epoch", op)?;
-        if last_epoch.fract() != 0.0 || !(last_epoch >= -1.0) || last_epoch > 1e15 {
+        if last_epoch.fract() != 0.0 || !(-1.0..=1e15).contains(&last_epoch) {
             return Err(OptimError::state(
                 op,
                 format!("`last_epoch` = {last_epoch} is not a step count"),
@@ -338,5 +338,39 @@ impl PerGroup {
                 ),
             )),
         }
+    }
+}
+
+/// The flag stored as 0 or 1 under `key`.
+pub(crate) fn flag(s: &BTreeMap<String, f64>, key: &str, op: &'static str) -> Result<bool> {
+    let v = get(s, key, op)?;
+    if v == 0.0 {
+        Ok(false)
+    } else if v == 1.0 {
+        Ok(true)
+    } else {
+        Err(OptimError::state(
+            op,
+            format!("`{key}` = {v} is not a flag (0 or 1)"),
+        ))
+    }
+}
+
+/// The whole number `>= min` (0 or 1) stored under `key`.
+pub(crate) fn whole(
+    s: &BTreeMap<String, f64>,
+    key: &str,
+    op: &'static str,
+    min: usize,
+) -> Result<usize> {
+    let v = get(s, key, op)?;
+    if v.is_finite() && v.fract() == 0.0 && v >= min as f64 && v <= 1e15 {
+        Ok(v as usize)
+    } else {
+        let what = if min == 0 { "a" } else { "a positive" };
+        Err(OptimError::state(
+            op,
+            format!("`{key}` = {v} is not {what} whole number"),
+        ))
     }
 }

@@ -7,7 +7,7 @@ use crate::error::{OptimError, Result};
 use crate::optimizer::HyperParams;
 use crate::schedule::base::{
     check_finite, check_kind, check_no_extra_keys, get, initial_step, load_op, scheduler_via_rule,
-    Core, Rule,
+    whole, Core, Rule,
 };
 use crate::schedule::{LrScheduler, SchedulerState, StageStart};
 
@@ -110,24 +110,13 @@ impl Rule for CosineAnnealingLr {
         out.insert("eta_min".into(), self.eta_min);
     }
     fn load_options(&mut self, s: &BTreeMap<String, f64>, op: &'static str) -> Result<()> {
-        self.t_max = positive(s, "t_max", op)?;
+        self.t_max = whole(s, "t_max", op, 1)?;
         self.eta_min = get(s, "eta_min", op)?;
         Ok(())
     }
 }
 
 scheduler_via_rule!(CosineAnnealingLr);
-
-fn positive(s: &BTreeMap<String, f64>, key: &str, op: &'static str) -> Result<usize> {
-    let v = get(s, key, op)?;
-    if !(v >= 1.0) || v.fract() != 0.0 || v > 1e15 {
-        return Err(OptimError::state(
-            op,
-            format!("`{key}` = {v} is not a positive whole number"),
-        ));
-    }
-    Ok(v as usize)
-}
 
 /// Cosine annealing with warm restarts (SGDR), PyTorch's `CosineAnnealingWarmRestarts`.
 ///
@@ -269,12 +258,12 @@ impl LrScheduler for CosineAnnealingWarmRestarts {
         let s = &st.scalars;
         let mut c = self.clone();
         c.core = self.core.load(s, op)?;
-        c.t_0 = positive(s, "t_0", op)?;
-        c.t_mult = positive(s, "t_mult", op)?;
+        c.t_0 = whole(s, "t_0", op, 1)?;
+        c.t_mult = whole(s, "t_mult", op, 1)?;
         c.eta_min = get(s, "eta_min", op)?;
-        c.t_i = positive(s, "t_i", op)?;
-        let t_cur = get(s, "t_cur", op)?;
-        if !(t_cur >= 0.0) || t_cur.fract() != 0.0 || t_cur >= c.t_i as f64 {
+        c.t_i = whole(s, "t_i", op, 1)?;
+        let t_cur = whole(s, "t_cur", op, 0)?;
+        if t_cur >= c.t_i {
             return Err(OptimError::state(
                 op,
                 format!(
@@ -283,7 +272,7 @@ impl LrScheduler for CosineAnnealingWarmRestarts {
                 ),
             ));
         }
-        c.t_cur = t_cur as usize;
+        c.t_cur = t_cur;
         check_no_extra_keys(s, &c.state().scalars, op)?;
         *self = c;
         Ok(())

@@ -5,18 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::error::{OptimError, Result};
 use crate::optimizer::HyperParams;
-use crate::schedule::base::{get, initial_step, scheduler_via_rule, Core, Rule};
-
-fn whole(s: &BTreeMap<String, f64>, key: &str, op: &'static str) -> Result<usize> {
-    let v = get(s, key, op)?;
-    if !(v >= 0.0) || v.fract() != 0.0 || v > 1e15 {
-        return Err(OptimError::state(
-            op,
-            format!("`{key}` = {v} is not a whole number"),
-        ));
-    }
-    Ok(v as usize)
-}
+use crate::schedule::base::{get, initial_step, scheduler_via_rule, whole, Core, Rule};
 
 /// Scales the rate by a factor moving linearly from `start_factor` to `end_factor` over
 /// `total_iters` steps, PyTorch's `LinearLR` (the usual linear warm-up).
@@ -127,7 +116,7 @@ impl Rule for LinearLr {
     fn load_options(&mut self, s: &BTreeMap<String, f64>, op: &'static str) -> Result<()> {
         self.start_factor = get(s, "start_factor", op)?;
         self.end_factor = get(s, "end_factor", op)?;
-        self.total_iters = whole(s, "total_iters", op)?;
+        self.total_iters = whole(s, "total_iters", op, 0)?;
         Ok(())
     }
 }
@@ -219,7 +208,7 @@ impl Rule for ConstantLr {
     }
     fn load_options(&mut self, s: &BTreeMap<String, f64>, op: &'static str) -> Result<()> {
         self.factor = get(s, "factor", op)?;
-        self.total_iters = whole(s, "total_iters", op)?;
+        self.total_iters = whole(s, "total_iters", op, 0)?;
         Ok(())
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::error::{OptimError, Result};
 use crate::optimizer::HyperParams;
 use crate::schedule::base::{
-    check_groups, check_kind, check_no_extra_keys, get, load_op, PerGroup,
+    check_groups, check_kind, check_no_extra_keys, flag, get, load_op, whole, PerGroup,
 };
 use crate::schedule::{LrScheduler, SchedulerState};
 
@@ -320,26 +320,8 @@ impl LrScheduler for ReduceLrOnPlateau {
         let op = load_op(NAME);
         check_kind(NAME, st, op)?;
         let s = &st.scalars;
-        let flag = |key: &str| -> Result<bool> {
-            match get(s, key, op)? {
-                v if v == 0.0 => Ok(false),
-                v if v == 1.0 => Ok(true),
-                v => Err(OptimError::state(
-                    op,
-                    format!("`{key}` = {v} is not a flag (0 or 1)"),
-                )),
-            }
-        };
-        let count = |key: &str| -> Result<usize> {
-            let v = get(s, key, op)?;
-            if !(v >= 0.0) || v.fract() != 0.0 || v > 1e15 {
-                return Err(OptimError::state(
-                    op,
-                    format!("`{key}` = {v} is not a whole number"),
-                ));
-            }
-            Ok(v as usize)
-        };
+        let flag = |key: &str| flag(s, key, op);
+        let count = |key: &str| whole(s, key, op, 0);
         let n = self.min_lrs.len();
         let mut c = self.clone();
         c.mode = if flag("mode_max")? {

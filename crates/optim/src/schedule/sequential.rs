@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::error::{OptimError, Result};
 use crate::optimizer::HyperParams;
-use crate::schedule::base::{check_groups, check_kind, check_no_extra_keys, get, load_op};
+use crate::schedule::base::{check_groups, check_kind, check_no_extra_keys, get, load_op, whole};
 use crate::schedule::{LrScheduler, SchedulerState, StageStart};
 
 const NAME: &str = "SequentialLR";
@@ -200,13 +200,7 @@ impl LrScheduler for SequentialLr {
                 ));
             }
         }
-        let last_epoch = get(s, "last_epoch", op)?;
-        if !(last_epoch >= 0.0) || last_epoch.fract() != 0.0 || last_epoch > 1e15 {
-            return Err(OptimError::state(
-                op,
-                format!("`last_epoch` = {last_epoch} is not a step count"),
-            ));
-        }
+        let last_epoch = whole(s, "last_epoch", op, 0)? as f64;
         let last_lr = (0..self.groups)
             .map(|g| get(s, &format!("last_lr.{g}"), op))
             .collect::<Result<Vec<f64>>>()?;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use crate::error::{OptimError, Result};
 use crate::optimizer::HyperParams;
 use crate::schedule::base::{
-    bisect_right, check_finite, get, initial_step, scheduler_via_rule, Core, Rule,
+    bisect_right, check_finite, get, initial_step, scheduler_via_rule, whole, Core, Rule,
 };
 
 /// Multiplies the rate by `gamma` every `step_size` steps, PyTorch's `StepLR`.
@@ -93,14 +93,7 @@ impl Rule for StepLr {
         out.insert("gamma".into(), self.gamma);
     }
     fn load_options(&mut self, s: &BTreeMap<String, f64>, op: &'static str) -> Result<()> {
-        let step_size = get(s, "step_size", op)?;
-        if !(step_size >= 1.0) || step_size.fract() != 0.0 || step_size > 1e15 {
-            return Err(OptimError::state(
-                op,
-                format!("`step_size` = {step_size} is not a positive whole number"),
-            ));
-        }
-        self.step_size = step_size as usize;
+        self.step_size = whole(s, "step_size", op, 1)?;
         self.gamma = get(s, "gamma", op)?;
         Ok(())
     }
@@ -201,23 +194,10 @@ impl Rule for MultiStepLr {
     }
     fn load_options(&mut self, s: &BTreeMap<String, f64>, op: &'static str) -> Result<()> {
         self.gamma = get(s, "gamma", op)?;
-        let n = get(s, "milestones", op)?;
-        if !(n >= 0.0) || n.fract() != 0.0 || n > 1e6 {
-            return Err(OptimError::state(
-                op,
-                format!("`milestones` = {n} is not a count"),
-            ));
-        }
-        let mut ms = Vec::with_capacity(n as usize);
-        for i in 0..n as usize {
-            let m = get(s, &format!("milestone.{i}"), op)?;
-            if !(m >= 0.0) || m.fract() != 0.0 || m > 1e15 {
-                return Err(OptimError::state(
-                    op,
-                    format!("`milestone.{i}` = {m} is not a step"),
-                ));
-            }
-            ms.push(m as i64);
+        let n = whole(s, "milestones", op, 0)?;
+        let mut ms = Vec::new();
+        for i in 0..n {
+            ms.push(whole(s, &format!("milestone.{i}"), op, 0)? as i64);
         }
         ms.sort_unstable();
         self.milestones = ms;
