@@ -248,3 +248,52 @@ fn rates_and_momenta_match_pytorch_at_every_step() {
         worst.0, worst.1
     );
 }
+
+/// A bare `HyperParams`: rates only, no momentum, no recorded initial rates.
+struct Rates(Vec<f64>);
+
+impl youshi_optim::HyperParams for Rates {
+    fn num_groups(&self) -> usize {
+        self.0.len()
+    }
+    fn lr(&self, group: usize) -> f64 {
+        self.0[group]
+    }
+    fn set_lr(&mut self, group: usize, lr: f64) {
+        self.0[group] = lr;
+    }
+    fn momentum(&self, _group: usize) -> Option<f64> {
+        None
+    }
+    fn set_momentum(&mut self, _group: usize, _momentum: f64) -> bool {
+        false
+    }
+}
+
+#[test]
+fn schedules_drive_any_hyper_params() {
+    use youshi_optim::{
+        ExponentialLr, LinearLr, LrScheduler, OneCycleConfig, OneCycleLr, SequentialLr, StepLr,
+    };
+    let mut r = Rates(vec![1.0, 0.5]);
+    let mut s = StepLr::new(&mut r, 1, 0.5).unwrap();
+    s.step(&mut r, None).unwrap();
+    assert_eq!(r.0, [0.5, 0.25]);
+
+    // Without recorded initial rates, later stages start from the current rates.
+    let mut r = Rates(vec![1.0]);
+    let warmup = LinearLr::new(&mut r, 0.5, 1.0, 2).unwrap();
+    let decay = ExponentialLr::new(&mut r, 0.5).unwrap();
+    let mut seq = SequentialLr::new(&mut r, vec![Box::new(warmup), Box::new(decay)], &[2]).unwrap();
+    assert_eq!(r.0, [0.25]);
+    seq.step(&mut r, None).unwrap();
+    seq.step(&mut r, None).unwrap();
+    assert_eq!(r.0, [0.5]); // the decay's base rate was 0.5 when it was built
+
+    // One-cycle needs a momentum to cycle, and works without cycling.
+    let e = OneCycleLr::new(&mut r, OneCycleConfig::new(1.0, 10)).unwrap_err();
+    assert!(e.to_string().contains("cycle_momentum"), "{e}");
+    let mut r = Rates(vec![1.0]);
+    OneCycleLr::new(&mut r, OneCycleConfig::new(1.0, 10).cycle_momentum(false)).unwrap();
+    assert!((r.0[0] - 0.04).abs() < 1e-15);
+}
