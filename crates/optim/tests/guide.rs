@@ -96,7 +96,10 @@ fn the_guide_example_trains_and_resumes_exactly() {
         losses[0],
         losses[199]
     );
-    println!("guide example: loss {:.4e} -> {:.4e}", losses[0], losses[199]);
+    println!(
+        "guide example: loss {:.4e} -> {:.4e}",
+        losses[0], losses[199]
+    );
     let (resumed_losses, resumed) = train(Some(100));
     assert_eq!(resumed_losses, losses);
     assert_eq!(resumed, params);
