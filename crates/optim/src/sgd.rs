@@ -416,6 +416,23 @@ mod tests {
     }
 
     #[test]
+    fn a_gradient_of_another_shape_is_an_error_that_changes_nothing() {
+        let a = param();
+        let b = param();
+        let mut opt = Sgd::new(vec![a.clone(), b.clone()], SgdConfig::default().lr(1.0)).unwrap();
+        a.set_grad(Some(Tensor::ones([3]))).unwrap();
+        b.set_grad(Some(Tensor::ones([3]))).unwrap();
+        // `update` may replace a value by one of another shape; the gradient no longer fits.
+        b.update(|v, _| *v = Tensor::zeros([2]));
+        let e = opt.step().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "SGD::step: gradient of shape [3] does not match value of shape [2]"
+        );
+        assert_eq!(a.value().to_vec(), vec![1.0, -2.0, 3.0]);
+    }
+
+    #[test]
     fn skips_frozen_and_gradless_params() {
         let a = param();
         let b = param();

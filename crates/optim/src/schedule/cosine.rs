@@ -361,6 +361,18 @@ mod tests {
         let mut bad = st.clone();
         bad.kind = "CosineAnnealingLR".into();
         assert!(s.load_state(&bad).is_err());
+        let mut huge = st.clone();
+        huge.scalars.insert("t_i".into(), 1e15);
+        huge.scalars.insert("t_cur".into(), 1e15 - 1.0);
+        huge.scalars.insert("t_mult".into(), 1e15);
+        let mut s2 = s.clone();
+        s2.load_state(&huge).unwrap();
+        let e = s2.step(&mut opt, None).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "CosineAnnealingWarmRestarts: the period 1000000000000000 x 1000000000000000 overflows"
+        );
+        assert_eq!(s2.state(), huge);
         let mut extra = st.clone();
         extra.scalars.insert("x".into(), 0.0);
         let e = s.load_state(&extra).unwrap_err();

@@ -310,6 +310,11 @@ mod tests {
         assert_eq!(e.to_string(), "StepLR: gamma = NaN must be finite");
         let e = MultiStepLr::new(&mut opt, &[1], f64::INFINITY).unwrap_err();
         assert_eq!(e.to_string(), "MultiStepLR: gamma = inf must be finite");
+        let e = MultiStepLr::new(&mut opt, &[2, usize::MAX], 0.5).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("MultiStepLR: milestone {} is too large", usize::MAX)
+        );
         let e = ExponentialLr::new(&mut opt, f64::NEG_INFINITY).unwrap_err();
         assert_eq!(e.to_string(), "ExponentialLR: gamma = -inf must be finite");
     }
