@@ -67,6 +67,15 @@ pub enum OptimError {
     /// Loading a batch failed.
     #[error(transparent)]
     Data(#[from] DataError),
+    /// Gradient clipping found a NaN or infinite total norm and was asked to fail on it
+    /// (`error_if_nonfinite`).
+    #[error("clip_grad_norm: the total norm of order {norm_type} of the gradients is {total}, so it cannot be clipped; turn error_if_nonfinite off to scale by it anyway")]
+    NonFiniteNorm {
+        /// The norm's order.
+        norm_type: f64,
+        /// The total norm (NaN or infinite).
+        total: f64,
+    },
 }
 
 impl OptimError {

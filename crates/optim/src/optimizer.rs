@@ -26,6 +26,23 @@ pub trait HyperParams {
 
     /// Sets that momentum; returns `false` (and changes nothing) if the optimizer has none.
     fn set_momentum(&mut self, group: usize, momentum: f64) -> bool;
+
+    /// The rate the schedules of group `group` start from (PyTorch's `group["initial_lr"]`),
+    /// once a schedule has recorded one. Schedules built on the same optimizer (the stages of a
+    /// [`SequentialLr`](crate::SequentialLr)) all take it as their base rate, as PyTorch's do.
+    ///
+    /// The default keeps nothing (`None`): schedules then start from the current rate.
+    fn initial_lr(&self, group: usize) -> Option<f64> {
+        let _ = group;
+        None
+    }
+
+    /// Records the initial rate of group `group`; returns `false` if the optimizer does not
+    /// keep one (the default).
+    fn set_initial_lr(&mut self, group: usize, lr: f64) -> bool {
+        let _ = (group, lr);
+        false
+    }
 }
 
 /// An optimizer over groups of parameters, stepping from their accumulated gradients with
