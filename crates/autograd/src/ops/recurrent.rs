@@ -229,9 +229,16 @@ struct Saved<T: Element> {
     c_prev: Vec<T>,
 }
 
+/// The logistic function, computed from `e^-|x|` so that no exponential overflows.
 #[inline]
 fn sigmoid<T: Element>(x: T) -> T {
-    T::one() / (T::one() + (-x).exp())
+    let e = (-x.abs()).exp();
+    let r = T::one() / (T::one() + e);
+    if x >= T::zero() {
+        r
+    } else {
+        e * r
+    }
 }
 
 impl<T: Element> Var<T> {
@@ -364,7 +371,8 @@ fn forward<T: Element>(
     let xs = xw
         .as_slice()
         .expect("a contiguous tensor exposes its slice");
-    let whh_t = whh.t()?;
+    // A row-major copy of W_hhᵀ (small) spares the GEMM a strided operand at every step.
+    let whh_t = whh.t()?.contiguous();
     let mut h = h0.to_vec();
     let mut c = c0.map(|c| c.to_vec()).unwrap_or_default();
     let states = if kind.has_cell_state() { 2 } else { 1 };
