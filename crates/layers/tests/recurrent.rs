@@ -746,3 +746,34 @@ fn unrolled_cell_equals_one_layer() {
         "c_n",
     );
 }
+
+/// The layers compose in a `Sequential`: summaries count PyTorch's parameters and errors name
+/// the layer's path.
+#[test]
+fn recurrent_layers_in_a_sequential() {
+    use youshi_layers::summary::summary;
+    use youshi_layers::{Linear, Sequential};
+    let mut rng = seeded_rng(0);
+    let model: Sequential<f64> = Sequential::new()
+        .add(
+            GruConfig::new(3, 4)
+                .batch_first(true)
+                .bidirectional(true)
+                .init(&mut rng)
+                .unwrap(),
+        )
+        .add(Linear::new(8, 2, &mut rng).unwrap());
+    let s = summary(&model, &[2, 5, 3]).unwrap();
+    assert_eq!(s.output_shape, [2, 5, 2]);
+    assert_eq!(s.rows[0].output_shape, [2, 5, 8]);
+    // PyTorch: sum(p.numel() for p in nn.GRU(3, 4, bidirectional=True).parameters()) == 216.
+    assert_eq!(s.total(), 216 + 8 * 2 + 2);
+    let g = Graph::no_grad();
+    let e = model
+        .forward(&g.constant(Tensor::zeros([2, 5, 4])))
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "0 (Gru): expected input [N, L, 3] or [L, 3], got [2, 5, 4]"
+    );
+}
