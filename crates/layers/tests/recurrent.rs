@@ -777,3 +777,31 @@ fn recurrent_layers_in_a_sequential() {
         "0 (Gru): expected input [N, L, 3] or [L, 3], got [2, 5, 4]"
     );
 }
+
+#[test]
+fn safetensors_round_trip_keeps_every_layer_and_direction() {
+    use youshi_layers::save_safetensors;
+    let a = GruConfig::new(3, 4)
+        .num_layers(2)
+        .bidirectional(true)
+        .init::<f32>(&mut seeded_rng(1))
+        .unwrap();
+    let b = GruConfig::new(3, 4)
+        .num_layers(2)
+        .bidirectional(true)
+        .init::<f32>(&mut seeded_rng(2))
+        .unwrap();
+    let path = std::env::temp_dir().join(format!(
+        "youshi-recurrent-roundtrip-{}.safetensors",
+        std::process::id()
+    ));
+    save_safetensors(&a, &path).unwrap();
+    load_safetensors(&b, &path, true).unwrap();
+    std::fs::remove_file(&path).ok();
+    let g = Graph::no_grad();
+    let x = g.constant(Tensor::rand_uniform([5, 2, 3], -1.0, 1.0, &mut seeded_rng(3)).unwrap());
+    let (ya, ha) = a.forward_full(&x, None, None).unwrap();
+    let (yb, hb) = b.forward_full(&x, None, None).unwrap();
+    assert_eq!(ya.value(), yb.value());
+    assert_eq!(ha.value(), hb.value());
+}
