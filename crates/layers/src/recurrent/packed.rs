@@ -5,7 +5,7 @@
 //! passes the lengths beside it: sequence `b` only runs its first `lengths[b]` steps (the
 //! reverse direction starts at step `lengths[b] - 1`), its outputs past its length are zero
 //! (as `pad_packed_sequence` gives) and its final states are those at its own end. The batch
-//! needs no sorting.
+//! needs no sorting. A length of 0 (which PyTorch rejects) leaves the initial state unchanged.
 
 use youshi_tensor::{Element, Shape, Tensor};
 
