@@ -1,5 +1,6 @@
-"""PyTorch reference timings for the shapes of benches/matmul.rs, benches/conv.rs and
-benches/autograd.rs, so Youshi's figures can be compared on the same machine.
+"""PyTorch reference timings for the shapes of benches/matmul.rs, benches/conv.rs,
+benches/autograd.rs and benches/lstm.rs, so Youshi's figures can be compared on the same
+machine.
 
 Usage: python3 benches/reference/pytorch_bench.py [threads ...]   (default: 1 and 2)
 Prints the best of several rounds for each case, in the units criterion reports.
@@ -53,6 +54,26 @@ def main():
         x = torch.rand(64, 64, 14, 14)
         s = best(lambda: F.max_pool2d(x, 2), 50)
         print(f"max_pool2d C2_out_2x2: {s * 1e6:.1f} us")
+        lstm_case()
+
+
+def lstm_case():
+    """benches/lstm.rs: one-layer LSTM, L 35, N 32, H_in 128, H 256."""
+    steps, batch, inp, hidden = 35, 32, 128, 256
+    lstm = torch.nn.LSTM(inp, hidden)
+    x = torch.rand(steps, batch, inp)
+    with torch.no_grad():
+        fwd = best(lambda: lstm(x), 10)
+
+    def forward_backward():
+        lstm.zero_grad()
+        y, _ = lstm(x)
+        y.sum().backward()
+
+    fb = best(forward_backward, 10)
+    flops = 2 * steps * batch * 4 * hidden * (inp + hidden)
+    print(f"lstm L35_N32_128to256: forward {fwd * 1e3:.2f} ms ({flops / fwd / 1e9:.1f} GFLOP/s), "
+          f"forward_backward {fb * 1e3:.2f} ms")
 
 
 if __name__ == "__main__":

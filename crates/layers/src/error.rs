@@ -25,6 +25,19 @@ pub enum LayerError {
         /// The shape received.
         got: Shape,
     },
+    /// A module received an argument besides its input (an initial state, sequence lengths)
+    /// that does not fit the input.
+    #[error("{}: {arg} {reason}", location(path, kind))]
+    Argument {
+        /// Dotted path of the module inside the model, empty at the top.
+        path: String,
+        /// The module's type (`Lstm`).
+        kind: &'static str,
+        /// The argument (`h0`, `lengths`).
+        arg: &'static str,
+        /// What is wrong, with the shapes or values involved.
+        reason: String,
+    },
     /// A module was configured with invalid values.
     #[error("{kind}: {reason}")]
     Config {
@@ -98,9 +111,17 @@ impl From<TensorError> for LayerError {
 }
 
 impl LayerError {
-    /// Prefixes the module path of an [`Input`](LayerError::Input) error with `name`, as a
-    /// container does for its children (`3` inside `features` becomes `features.3`).
+    /// Prefixes the module path of an [`Input`](LayerError::Input) or
+    /// [`Argument`](LayerError::Argument) error with `name`, as a container does for its
+    /// children (`3` inside `features` becomes `features.3`).
     pub fn within(self, name: &str) -> Self {
+        let prefixed = |path: String| {
+            if path.is_empty() {
+                name.to_string()
+            } else {
+                format!("{name}.{path}")
+            }
+        };
         match self {
             LayerError::Input {
                 path,
@@ -108,14 +129,21 @@ impl LayerError {
                 expected,
                 got,
             } => LayerError::Input {
-                path: if path.is_empty() {
-                    name.to_string()
-                } else {
-                    format!("{name}.{path}")
-                },
+                path: prefixed(path),
                 kind,
                 expected,
                 got,
+            },
+            LayerError::Argument {
+                path,
+                kind,
+                arg,
+                reason,
+            } => LayerError::Argument {
+                path: prefixed(path),
+                kind,
+                arg,
+                reason,
             },
             other => other,
         }
@@ -128,6 +156,16 @@ impl LayerError {
             kind,
             expected: expected.into(),
             got: got.into(),
+        }
+    }
+
+    /// Builds an [`Argument`](LayerError::Argument) error for a module at the top of its path.
+    pub fn argument(kind: &'static str, arg: &'static str, reason: impl Into<String>) -> Self {
+        LayerError::Argument {
+            path: String::new(),
+            kind,
+            arg,
+            reason: reason.into(),
         }
     }
 

@@ -63,5 +63,10 @@ pub use norm::{
 pub use pool::{
     AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d, Pool1dConfig, Pool2dConfig,
 };
+pub use recurrent::{
+    pad_sequences, Gru, GruCell, GruCellConfig, GruConfig, Lstm, LstmCell, LstmCellConfig,
+    LstmConfig, LstmState, RecurrentWeights, Rnn, RnnCell, RnnCellConfig, RnnConfig,
+    RnnNonlinearity,
+};
 pub use sequential::Sequential;
 pub use summary::{summary, LayerRow, Summary};

@@ -9,6 +9,7 @@ pub mod index;
 pub mod join;
 pub mod matmul;
 pub mod pool;
+pub mod recurrent;
 pub mod reduce;
 pub mod shape;
 pub mod softmax;

@@ -1,1 +1,0 @@
-//! Recurrent layers: RNN, LSTM and GRU with PyTorch's options, names and layouts.
