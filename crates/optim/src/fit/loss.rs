@@ -313,15 +313,18 @@ mod tests {
 
     #[test]
     fn every_layer_loss_has_its_name() {
+        fn name_of(l: impl Loss<f32>) -> String {
+            l.name().to_string()
+        }
         let names = [
-            Loss::<f32>::name(&MseLoss::new()),
-            Loss::<f32>::name(&L1Loss::new()),
-            Loss::<f32>::name(&SmoothL1Loss::new()),
-            Loss::<f32>::name(&HuberLoss::new()),
-            Loss::<f32>::name(&BceLoss::<f32>::new()),
-            Loss::<f32>::name(&BceWithLogitsLoss::<f32>::new()),
-            Loss::<f32>::name(&NllLoss::<f32>::new()),
-            Loss::<f32>::name(&CrossEntropyLoss::<f32>::new()),
+            name_of(MseLoss::new()),
+            name_of(L1Loss::new()),
+            name_of(SmoothL1Loss::new()),
+            name_of(HuberLoss::new()),
+            name_of(BceLoss::<f32>::new()),
+            name_of(BceWithLogitsLoss::<f32>::new()),
+            name_of(NllLoss::<f32>::new()),
+            name_of(CrossEntropyLoss::<f32>::new()),
         ];
         assert_eq!(
             names,
