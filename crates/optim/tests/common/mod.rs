@@ -206,7 +206,8 @@ pub struct Shuffled {
 impl Shuffled {
     fn order(&self, epoch: usize) -> Vec<usize> {
         let mut idx: Vec<usize> = (0..self.labels.len()).collect();
-        let mut rng = TensorRng::seed_from_u64(self.seed ^ (epoch as u64).wrapping_mul(0x9e37_79b9));
+        let mut rng =
+            TensorRng::seed_from_u64(self.seed ^ (epoch as u64).wrapping_mul(0x9e37_79b9));
         for i in (1..idx.len()).rev() {
             let j = (rng.next_u64() % (i as u64 + 1)) as usize;
             idx.swap(i, j);
