@@ -352,21 +352,17 @@ fn describe(path: &Path, buf: &[u8], n: u64, e: SafeTensorError) -> OptimError {
     format_err(path, reason)
 }
 
-/// Reads the file, checking its size and header length before any large allocation.
-fn read_bytes(path: &Path) -> Result<(Vec<u8>, u64)> {
-    let mut file = File::open(path).map_err(|e| io_err(LOAD, path, e))?;
-    let len = file.metadata().map_err(|e| io_err(LOAD, path, e))?.len();
-    if len < 8 {
+/// Checks the 8-byte header length of a file of `len` bytes whose first bytes are `head`;
+/// returns the header length.
+fn header_len(path: &Path, len: u64, head: Option<[u8; 8]>) -> Result<u64> {
+    let Some(head) = head.filter(|_| len >= 8) else {
         return Err(format_err(
             path,
             format!(
                 "the file is truncated: it has {len} bytes, fewer than the 8-byte header length"
             ),
         ));
-    }
-    let mut head = [0u8; 8];
-    file.read_exact(&mut head)
-        .map_err(|e| io_err(LOAD, path, e))?;
+    };
     let n = u64::from_le_bytes(head);
     if n > MAX_HEADER_SIZE {
         return Err(format_err(
@@ -385,6 +381,19 @@ fn read_bytes(path: &Path) -> Result<(Vec<u8>, u64)> {
             ),
         ));
     }
+    Ok(n)
+}
+
+/// Reads the file, checking its size and header length before any large allocation.
+fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    let mut file = File::open(path).map_err(|e| io_err(LOAD, path, e))?;
+    let len = file.metadata().map_err(|e| io_err(LOAD, path, e))?.len();
+    let mut head = [0u8; 8];
+    if len >= 8 {
+        file.read_exact(&mut head)
+            .map_err(|e| io_err(LOAD, path, e))?;
+    }
+    header_len(path, len, Some(head))?;
     // `len` is the size on disk, so this allocation is bounded by the file.
     let mut buf = Vec::with_capacity(len as usize);
     buf.extend_from_slice(&head);
@@ -393,8 +402,11 @@ fn read_bytes(path: &Path) -> Result<(Vec<u8>, u64)> {
     if buf.len() as u64 != len {
         return Err(format_err(path, "the file changed size while being read"));
     }
-    Ok((buf, n))
+    Ok(buf)
 }
+
+/// The name errors give for a checkpoint in memory.
+const MEMORY: &str = "<memory>";
 
 impl<T: Element> Checkpoint<T> {
     /// Reads and validates a checkpoint.
@@ -410,9 +422,24 @@ impl<T: Element> Checkpoint<T> {
     /// See [`Trainer::resume_from`](crate::fit::Trainer::resume_from).
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let (buf, n) = read_bytes(path)?;
-        let st = SafeTensors::deserialize(&buf).map_err(|e| describe(path, &buf, n, e))?;
-        let (_, meta) = SafeTensors::read_metadata(&buf).map_err(|e| describe(path, &buf, n, e))?;
+        let buf = read_bytes(path)?;
+        Self::parse(path, &buf)
+    }
+
+    /// Reads and validates a checkpoint held in memory (as [`to_bytes`](Checkpoint::to_bytes)
+    /// gives it); errors name the file `<memory>`.
+    ///
+    /// # Errors
+    /// As [`load`](Checkpoint::load), without the I/O errors.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        Self::parse(Path::new(MEMORY), bytes)
+    }
+
+    fn parse(path: &Path, buf: &[u8]) -> Result<Self> {
+        let head = buf.get(..8).and_then(|h| <[u8; 8]>::try_from(h).ok());
+        let n = header_len(path, buf.len() as u64, head)?;
+        let st = SafeTensors::deserialize(buf).map_err(|e| describe(path, buf, n, e))?;
+        let (_, meta) = SafeTensors::read_metadata(buf).map_err(|e| describe(path, buf, n, e))?;
         let meta = meta.metadata().clone().unwrap_or_default();
         let Some(text) = meta.get(DOC_KEY) else {
             return Err(format_err(
@@ -588,6 +615,19 @@ impl<T: Element> Checkpoint<T> {
     /// [`OptimError::Format`] if serialisation fails.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
+        let bytes = self.encode(path)?;
+        crate::fit::atomic::write_atomic(SAVE, path, &bytes)
+    }
+
+    /// The checkpoint as the bytes of a file, for storage other than a local file.
+    ///
+    /// # Errors
+    /// [`OptimError::Format`] if serialisation fails.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        self.encode(Path::new(MEMORY))
+    }
+
+    fn encode(&self, path: &Path) -> Result<Vec<u8>> {
         let mut raws: Vec<(String, Raw)> = Vec::new();
         for (name, t) in &self.model {
             raws.push((format!("model.{name}"), to_raw(t)));
@@ -659,13 +699,13 @@ impl<T: Element> Checkpoint<T> {
         })?;
         let sum = format!("{:016x}", fnv1a(text.as_bytes()));
         let meta = HashMap::from([(DOC_KEY.to_string(), text), (DOC_SUM_KEY.to_string(), sum)]);
-        let bytes = safetensors::serialize(raws.iter().map(|(n, r)| (n.as_str(), r)), Some(meta))
-            .map_err(|e| OptimError::Format {
-            op: SAVE,
-            path: path.to_path_buf(),
-            reason: format!("cannot serialise the tensors: {e}"),
-        })?;
-        crate::fit::atomic::write_atomic(SAVE, path, &bytes)
+        safetensors::serialize(raws.iter().map(|(n, r)| (n.as_str(), r)), Some(meta)).map_err(|e| {
+            OptimError::Format {
+                op: SAVE,
+                path: path.to_path_buf(),
+                reason: format!("cannot serialise the tensors: {e}"),
+            }
+        })
     }
 
     /// The file the checkpoint was read from (empty for one not read from a file).
