@@ -384,7 +384,8 @@ fn missing_unexpected_and_reshaped_tensors_are_named() {
 fn invalid_documents_are_rejected() {
     let (dir, path) = two_epoch_checkpoint("doc");
     let bad = dir.join("bad.safetensors");
-    let cases: Vec<(Box<dyn Fn(&mut serde_json::Value)>, &str)> = vec![
+    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+    let cases: Vec<(Edit, &str)> = vec![
         (
             Box::new(|d| d["version"] = 2.into()),
             "format version 2 is not supported (this build reads version 1)",

@@ -10,7 +10,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use common::{mlp, param_bits, spirals, temp_dir, MomentumSgd};
-use youshi_layers::{CrossEntropyLoss, ModuleExt, Sequential};
+use youshi_layers::{CrossEntropyLoss, ModuleExt};
 use youshi_optim::fit::{
     loss_fn, Callback, Context, Direction, EarlyStopping, Logs, ModelCheckpoint, Progress, Trainer,
 };
@@ -36,12 +36,18 @@ impl Callback for Snapshots {
     }
 }
 
-/// Runs up to `script.len()` epochs with `stop` watching the scripted `val_loss`; returns
-/// the history's length, the final weights and the weights after each epoch.
-fn run(
-    script: &[f64],
-    stop: EarlyStopping,
-) -> (usize, Vec<Vec<u32>>, Vec<Vec<Vec<u32>>>, Sequential) {
+/// The outcome of a scripted run.
+struct Run {
+    /// Epochs run.
+    epochs: usize,
+    /// The weights when training ended.
+    last: Vec<Vec<u32>>,
+    /// The weights at the end of each epoch.
+    snaps: Vec<Vec<Vec<u32>>>,
+}
+
+/// Runs up to `script.len()` epochs with `stop` watching the scripted `val_loss`.
+fn run(script: &[f64], stop: EarlyStopping) -> Run {
     let max_epochs = script.len();
     let script = script.to_vec();
     let calls = Arc::new(Mutex::new(0usize));
@@ -66,27 +72,39 @@ fn run(
     let h = trainer.fit(&mut train, Some(&mut val), max_epochs).unwrap();
     drop(trainer);
     let snaps = epochs.lock().unwrap().clone();
-    (h.len(), param_bits(&model), snaps, model)
+    Run {
+        epochs: h.len(),
+        last: param_bits(&model),
+        snaps,
+    }
+}
+
+fn run_epochs(script: &[f64], stop: EarlyStopping) -> usize {
+    run(script, stop).epochs
 }
 
 #[test]
 fn stops_patience_epochs_after_the_best() {
     // Best at epoch 2 (0.8); epochs 3 and 4 do not improve: with patience 2, stop after 4.
     let script = [1.0, 0.8, 0.9, 0.85, 0.95, 0.7, 0.6, 0.5];
-    let (epochs, ..) = run(&script, EarlyStopping::new("val_loss").patience(2));
+    let epochs = run_epochs(&script, EarlyStopping::new("val_loss").patience(2));
     assert_eq!(epochs, 4);
     // Patience 3 waits for epoch 5 too.
-    let (epochs, ..) = run(&script, EarlyStopping::new("val_loss").patience(3));
+    let epochs = run_epochs(&script, EarlyStopping::new("val_loss").patience(3));
     assert_eq!(epochs, 5);
     // Patience 0 stops at the first epoch that does not improve.
-    let (epochs, ..) = run(&script, EarlyStopping::new("val_loss"));
+    let epochs = run_epochs(&script, EarlyStopping::new("val_loss"));
     assert_eq!(epochs, 3);
 }
 
 #[test]
 fn restores_the_best_epochs_weights() {
     let script = [1.0, 0.8, 0.9, 0.85, 0.95, 0.7, 0.6, 0.5];
-    let (epochs, last, snaps, _) = run(
+    let Run {
+        epochs,
+        last,
+        snaps,
+    } = run(
         &script,
         EarlyStopping::new("val_loss")
             .patience(2)
@@ -97,7 +115,7 @@ fn restores_the_best_epochs_weights() {
     assert_eq!(last, snaps[1], "the weights of epoch 2 are restored");
     assert_ne!(last, snaps[3]);
     // Without restoring, the last epoch's weights stay.
-    let (_, last, snaps, _) = run(&script, EarlyStopping::new("val_loss").patience(2));
+    let Run { last, snaps, .. } = run(&script, EarlyStopping::new("val_loss").patience(2));
     assert_eq!(last, snaps[3]);
 }
 
@@ -105,9 +123,9 @@ fn restores_the_best_epochs_weights() {
 fn min_delta_baseline_direction_and_warm_up() {
     // Falling by 0.02 a step: improvements without min_delta, none with 0.15.
     let slow = [1.0, 0.98, 0.96, 0.94, 0.92, 0.9, 0.88, 0.86];
-    let (epochs, ..) = run(&slow, EarlyStopping::new("val_loss").patience(2));
+    let epochs = run_epochs(&slow, EarlyStopping::new("val_loss").patience(2));
     assert_eq!(epochs, 8);
-    let (epochs, ..) = run(
+    let epochs = run_epochs(
         &slow,
         EarlyStopping::new("val_loss").patience(2).min_delta(0.15),
     );
@@ -115,16 +133,16 @@ fn min_delta_baseline_direction_and_warm_up() {
     // Improvements that never beat the baseline do not reset the wait: epochs 1 and 2
     // improve (wait 1, 2), epoch 3 does not and the wait (3) exceeds the patience.
     let flat = [1.0, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9];
-    let (epochs, ..) = run(
+    let epochs = run_epochs(
         &flat,
         EarlyStopping::new("val_loss").patience(2).baseline(0.5),
     );
     assert_eq!(epochs, 3);
-    let (epochs, ..) = run(&flat, EarlyStopping::new("val_loss").patience(2));
+    let epochs = run_epochs(&flat, EarlyStopping::new("val_loss").patience(2));
     assert_eq!(epochs, 4);
     // Rising is better in Max mode: best 2.0 at epoch 2.
     let rising = [1.0, 2.0, 1.5, 1.8, 2.5, 3.0, 3.5, 4.0];
-    let (epochs, ..) = run(
+    let epochs = run_epochs(
         &rising,
         EarlyStopping::new("val_loss")
             .patience(2)
@@ -133,9 +151,9 @@ fn min_delta_baseline_direction_and_warm_up() {
     assert_eq!(epochs, 4);
     // Epochs before the warm-up are ignored.
     let warm = [0.1, 0.2, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5];
-    let (epochs, ..) = run(&warm, EarlyStopping::new("val_loss").patience(1));
+    let epochs = run_epochs(&warm, EarlyStopping::new("val_loss").patience(1));
     assert_eq!(epochs, 2);
-    let (epochs, ..) = run(
+    let epochs = run_epochs(
         &warm,
         EarlyStopping::new("val_loss")
             .patience(1)
@@ -147,7 +165,7 @@ fn min_delta_baseline_direction_and_warm_up() {
 #[test]
 fn nan_validation_loss_never_improves() {
     let script = [1.0, f64::NAN, f64::NAN, 0.5, 0.4, 0.3, 0.2, 0.1];
-    let (epochs, ..) = run(&script, EarlyStopping::new("val_loss").patience(2));
+    let epochs = run_epochs(&script, EarlyStopping::new("val_loss").patience(2));
     assert_eq!(epochs, 3);
 }
 

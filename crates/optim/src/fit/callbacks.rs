@@ -26,6 +26,9 @@
 //!         Ok(())
 //!     }
 //! }
+//!
+//! let callbacks: Vec<Box<dyn Callback>> = vec![Box::new(StopBelow(0.01))];
+//! assert_eq!(callbacks[0].name(), "StopBelow");
 //! ```
 
 use std::collections::BTreeMap;

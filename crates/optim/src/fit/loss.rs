@@ -74,7 +74,7 @@ pub fn class_indices<T: Element>(op: &'static str, target: &Tensor<T>) -> Result
     let mut out = Vec::with_capacity(values.len());
     for (i, v) in values.iter().enumerate() {
         let v = v.as_f64();
-        if !(v >= 0.0 && v < LIMIT && v.fract() == 0.0) {
+        if !((0.0..LIMIT).contains(&v) && v.fract() == 0.0) {
             return Err(OptimError::input(
                 op,
                 format!("target {i} is {v}, not a class index (a non-negative integer)"),

@@ -15,7 +15,7 @@
 //! acc.update(&logits, &Tensor::from_vec(vec![0.0, 2.0], [2])?)?; // 1 of 2
 //! let logits = Tensor::<f32>::from_vec(vec![0.0, 0.0, 5.0], [1, 3])?;
 //! acc.update(&logits, &Tensor::from_vec(vec![2.0], [1])?)?; // 1 of 1
-//! assert!((acc.result() - 2.0 / 3.0).abs() < 1e-12);
+//! assert!((Metric::<f32>::result(&acc) - 2.0 / 3.0).abs() < 1e-12);
 //! # Ok::<(), youshi_optim::OptimError>(())
 //! ```
 
@@ -135,7 +135,7 @@ fn argmax<T: Element>(row: &[T]) -> usize {
 /// let mut acc = Accuracy::new();
 /// let logits = Tensor::<f32>::from_vec(vec![2.0, -1.0, 0.5], [3, 1])?;
 /// acc.update(&logits, &Tensor::from_vec(vec![1.0, 0.0, 0.0], [3])?)?;
-/// assert!((acc.result() - 2.0 / 3.0).abs() < 1e-12);
+/// assert!((Metric::<f32>::result(&acc) - 2.0 / 3.0).abs() < 1e-12);
 /// # Ok::<(), youshi_optim::OptimError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]

@@ -789,7 +789,7 @@ impl<'a, T: Element> Trainer<'a, T> {
     /// #     fn hyper_params(&mut self) -> &mut dyn HyperParams { self }
     /// # }
     /// let x = Tensor::<f32>::rand_normal([16, 3], 0.0, 1.0, &mut seeded_rng(1))?;
-    /// let y = x.sum_axis(1, true)?;
+    /// let y = x.sum(&[1], false)?; // [16] targets against the [16, 1] output
     /// let mut data = vec![Batch::new(x, y)];
     /// let path = std::env::temp_dir().join(format!("youshi-resume-doc-{}.safetensors", std::process::id()));
     ///
