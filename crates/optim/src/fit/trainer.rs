@@ -274,7 +274,7 @@ impl<'a, T: Element> Trainer<'a, T> {
     ///   callbacks, as they occur. The epochs completed before an error stay in the history.
     ///
     /// # Examples
-    /// See the [module documentation](self).
+    /// See the [module documentation](crate::fit).
     pub fn fit(
         &mut self,
         train: &mut dyn EpochBatches<T>,
