@@ -570,6 +570,15 @@ fn checkpoints_of_another_set_up_are_rejected_without_change() {
         format!("{prefix}model entry \"0.weight\" has shape [16, 2], the model has [8, 2]")
     );
     assert_eq!(param_bits(&wide), before);
+    // A checkpoint made in memory is named so.
+    let m3 = model();
+    let ck = trainer(&m3, &dir).checkpoint();
+    assert_eq!(ck.path(), Path::new("<memory>"));
+    let e = msg(t.restore(&ck).unwrap_err());
+    assert!(
+        e.starts_with("Trainer::restore: <memory>: model entry \"0.weight\""),
+        "{e}"
+    );
 
     // An optimizer that rejects the state (here: built over fewer parameters) leaves
     // everything as it was.

@@ -189,7 +189,8 @@ fn best_only_checkpoints_follow_the_monitored_value() {
             ModelCheckpoint::new(dir.join("best-{epoch}.safetensors")).save_best_only("val_loss"),
         )
         .callback(
-            ModelCheckpoint::new(dir.join("weights-{epoch}.safetensors"))
+            // A directory that does not exist yet: it is created.
+            ModelCheckpoint::new(dir.join("weights").join("weights-{epoch}.safetensors"))
                 .every(3)
                 .weights_only(true),
         )
@@ -197,21 +198,27 @@ fn best_only_checkpoints_follow_the_monitored_value() {
     let mut train = spirals(8, 0.1, 1, 4).fixed();
     let mut val = spirals(4, 0.1, 2, 8).fixed();
     trainer.fit(&mut train, Some(&mut val), 8).unwrap();
-    let mut files: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    files.sort();
+    let list = |d: &std::path::Path| {
+        let mut files: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        files
+    };
     assert_eq!(
-        files,
+        list(&dir),
         [
             "best-1.safetensors",
             "best-2.safetensors",
             "best-4.safetensors",
             "best-6.safetensors",
-            "weights-3.safetensors",
-            "weights-6.safetensors"
+            "weights"
         ]
+    );
+    assert_eq!(
+        list(&dir.join("weights")),
+        ["weights-3.safetensors", "weights-6.safetensors"]
     );
     // A best checkpoint is a full checkpoint whose weights load into a fresh model...
     let ckpt = youshi_optim::Checkpoint::<f32>::load(dir.join("best-6.safetensors")).unwrap();
@@ -220,12 +227,19 @@ fn best_only_checkpoints_follow_the_monitored_value() {
     let fresh = mlp(8, 2, 0.0, 99);
     ckpt.load_model(&fresh).unwrap();
     // ... and a weights-only file is a plain safetensors state dict.
-    youshi_layers::load_safetensors(&fresh, dir.join("weights-6.safetensors"), true).unwrap();
+    youshi_layers::load_safetensors(
+        &fresh,
+        dir.join("weights").join("weights-6.safetensors"),
+        true,
+    )
+    .unwrap();
     let a: Vec<_> = fresh.params().iter().map(|p| p.value()).collect();
     let b: Vec<_> = ckpt.model_state().iter().map(|(_, t)| t.clone()).collect();
     assert_eq!(a, b, "both files hold the weights of epoch 6");
     // A weights file is not a training checkpoint.
-    let e = youshi_optim::Checkpoint::<f32>::load(dir.join("weights-3.safetensors")).unwrap_err();
+    let e =
+        youshi_optim::Checkpoint::<f32>::load(dir.join("weights").join("weights-3.safetensors"))
+            .unwrap_err();
     assert!(e.to_string().contains("not a training checkpoint"), "{e}");
     std::fs::remove_dir_all(&dir).ok();
 }

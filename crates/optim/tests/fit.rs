@@ -435,6 +435,17 @@ fn csv_logger_and_chart_record_every_epoch() {
             assert_eq!(v, h.get(name).unwrap()[i], "{name} at epoch {}", i + 1);
         }
     }
+    // A log that cannot be written stops training with the file named.
+    let missing = dir.join("missing").join("history.csv");
+    let e = silent(&model, 0.05)
+        .callback(CsvLogger::new(&missing))
+        .fit(&mut data, None, 1)
+        .unwrap_err();
+    assert!(
+        matches!(&e, OptimError::Io { path, .. } if path.starts_with(dir.join("missing"))),
+        "{e:?}"
+    );
+    assert!(e.to_string().starts_with("write history CSV: "), "{e}");
     let svg_path = dir.join("history.svg");
     h.write_svg(&svg_path).unwrap();
     let svg = std::fs::read_to_string(&svg_path).unwrap();

@@ -1,12 +1,13 @@
 //! Checkpoints of a [`Trainer`]: capturing the run and restoring it.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use youshi_layers::ModuleExt;
 use youshi_tensor::Element;
 
 use crate::error::{OptimError, Result};
+use crate::fit::checkpoint::MEMORY;
 use crate::fit::trainer::lock;
 use crate::fit::{CallbackState, Checkpoint, RngState, Trainer};
 
@@ -45,7 +46,7 @@ impl<T: Element> Trainer<'_, T> {
             }
         }
         Checkpoint {
-            path: Default::default(),
+            path: PathBuf::from(MEMORY),
             epoch: self.epoch,
             seed: self.seed,
             num_threads: youshi_tensor::num_threads(),

@@ -332,12 +332,7 @@ impl<'a, T: Element> Trainer<'a, T> {
                 cb.on_epoch_end(&logs, ctx)
             })?;
             for save in std::mem::take(&mut control.saves) {
-                match save {
-                    SaveRequest::Checkpoint(path) => self.save_checkpoint(&path)?,
-                    SaveRequest::Weights(path) => {
-                        youshi_layers::save_safetensors(self.model.as_ref(), &path)?
-                    }
-                }
+                self.save_requested(save)?;
             }
             if let Some(reason) = control.stop {
                 reporter.message(&reason);
@@ -442,6 +437,7 @@ impl<'a, T: Element> Trainer<'a, T> {
         epochs: usize,
         step: usize,
     ) -> Result<f64> {
+        self.model.train();
         let g = Graph::new();
         let out = self.model.forward(&g.constant(batch.inputs.clone()))?;
         let loss = self.loss.loss(&out, &g.constant(batch.targets.clone()))?;
@@ -457,7 +453,6 @@ impl<'a, T: Element> Trainer<'a, T> {
         self.each_callback_with(control, epoch, epochs, |cb, ctx| cb.on_after_backward(ctx))?;
         self.optimizer.step()?;
         self.optimizer.zero_grad();
-        self.model.zero_grad();
         if let Some((sched, SchedulerStep::PerBatch)) = &mut self.scheduler {
             sched.step(self.optimizer.hyper_params(), Some(value))?;
         }
@@ -465,6 +460,26 @@ impl<'a, T: Element> Trainer<'a, T> {
             m.update(out.value(), &batch.targets)?;
         }
         Ok(value)
+    }
+
+    /// Writes a checkpoint a callback asked for, creating its directory if needed.
+    fn save_requested(&self, save: SaveRequest) -> Result<()> {
+        let path = match &save {
+            SaveRequest::Checkpoint(p) | SaveRequest::Weights(p) => p,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| OptimError::Io {
+                op: "create checkpoint directory",
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        match save {
+            SaveRequest::Checkpoint(path) => self.save_checkpoint(&path),
+            SaveRequest::Weights(path) => {
+                Ok(youshi_layers::save_safetensors(self.model.as_ref(), &path)?)
+            }
+        }
     }
 
     /// The loss and metrics of the model on `data` in evaluation mode, without gradients.

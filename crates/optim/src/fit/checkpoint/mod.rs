@@ -120,7 +120,7 @@ pub struct Checkpoint<T: Element = f32> {
 }
 
 /// The name errors give for a checkpoint in memory.
-const MEMORY: &str = "<memory>";
+pub(crate) const MEMORY: &str = "<memory>";
 
 impl<T: Element> Checkpoint<T> {
     /// Reads and validates a checkpoint.
@@ -422,7 +422,7 @@ impl<T: Element> Checkpoint<T> {
         })
     }
 
-    /// The file the checkpoint was read from (empty for one not read from a file).
+    /// The file the checkpoint was read from (`<memory>` for one made in memory).
     pub fn path(&self) -> &Path {
         &self.path
     }
