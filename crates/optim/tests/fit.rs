@@ -544,3 +544,71 @@ fn fit_continues_to_the_total_epoch_count() {
     let h = trainer.fit(&mut data, None, 3).unwrap();
     assert_eq!(h.len(), 3);
 }
+
+/// Asks for a checkpoint mid-epoch and for weights at the end of training, and can stop
+/// training before it starts.
+struct Requests {
+    dir: std::path::PathBuf,
+    stop_at_start: bool,
+}
+
+impl Callback for Requests {
+    fn name(&self) -> &'static str {
+        "Requests"
+    }
+    fn on_train_begin(&mut self, ctx: &mut Context<'_>) -> Result<()> {
+        if self.stop_at_start {
+            ctx.stop_training("nothing to do");
+        }
+        Ok(())
+    }
+    fn on_batch_end(
+        &mut self,
+        b: &youshi_optim::fit::BatchLogs,
+        ctx: &mut Context<'_>,
+    ) -> Result<()> {
+        if b.step == 2 {
+            ctx.save_checkpoint(self.dir.join(format!("mid-{}.safetensors", b.epoch)));
+        }
+        Ok(())
+    }
+    fn on_train_end(&mut self, ctx: &mut Context<'_>) -> Result<()> {
+        ctx.save_weights(self.dir.join("end").join("weights.safetensors"));
+        Ok(())
+    }
+}
+
+#[test]
+fn checkpoints_asked_mid_epoch_are_written_at_its_end() {
+    let dir = temp_dir("requests");
+    let model = mlp(4, 2, 0.0, 1);
+    let mut data = spirals(8, 0.1, 1, 4).fixed();
+    let mut trainer = silent(&model, 0.1).callback(Requests {
+        dir: dir.clone(),
+        stop_at_start: false,
+    });
+    trainer.fit(&mut data, None, 2).unwrap();
+    for e in [1, 2] {
+        let ck = youshi_optim::Checkpoint::<f32>::load(dir.join(format!("mid-{e}.safetensors")))
+            .unwrap();
+        // Written after the epoch: it holds that epoch.
+        assert_eq!(ck.epoch(), e);
+        assert_eq!(ck.history().len(), e);
+    }
+    let fresh = mlp(4, 2, 0.0, 9);
+    youshi_layers::load_safetensors(&fresh, dir.join("end").join("weights.safetensors"), true)
+        .unwrap();
+    assert_eq!(param_bits(&fresh), param_bits(&model));
+
+    // A stop before the first epoch runs none.
+    let model = mlp(4, 2, 0.0, 1);
+    let before = param_bits(&model);
+    let mut trainer = silent(&model, 0.1).callback(Requests {
+        dir: dir.clone(),
+        stop_at_start: true,
+    });
+    let h = trainer.fit(&mut data, None, 2).unwrap();
+    assert!(h.is_empty());
+    assert_eq!(param_bits(&model), before);
+    std::fs::remove_dir_all(dir).ok();
+}

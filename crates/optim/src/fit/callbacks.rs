@@ -135,8 +135,10 @@ impl<'c, T: Element> Context<'c, T> {
         self.epochs
     }
 
-    /// Asks the loop to stop: after the current step, the epoch is finished (validation,
-    /// logs, callbacks) and training ends. `reason` is printed with the progress output.
+    /// Asks the loop to stop: during an epoch, after the current step the epoch is finished
+    /// (validation, logs, callbacks) and training ends; from
+    /// [`on_train_begin`](Callback::on_train_begin), no epoch runs. `reason` is printed with
+    /// the progress output.
     pub fn stop_training(&mut self, reason: impl Into<String>) {
         if self.control.stop.is_none() {
             self.control.stop = Some(reason.into());
@@ -148,8 +150,10 @@ impl<'c, T: Element> Context<'c, T> {
         self.control.stop.is_some()
     }
 
-    /// Asks for a full training checkpoint at `path` once every callback has seen the end
-    /// of this epoch.
+    /// Asks for a full training checkpoint at `path`, written once every callback has seen
+    /// the end of the current epoch (asked from [`on_train_begin`](Callback::on_train_begin)
+    /// or [`on_train_end`](Callback::on_train_end): once every callback has run it). Missing
+    /// directories are created.
     pub fn save_checkpoint(&mut self, path: impl Into<PathBuf>) {
         self.control
             .saves
@@ -157,7 +161,7 @@ impl<'c, T: Element> Context<'c, T> {
     }
 
     /// Asks for the model's weights only at `path` (a PyTorch-compatible safetensors file),
-    /// once every callback has seen the end of this epoch.
+    /// written when [`save_checkpoint`](Context::save_checkpoint)'s would be.
     pub fn save_weights(&mut self, path: impl Into<PathBuf>) {
         self.control.saves.push(SaveRequest::Weights(path.into()));
     }

@@ -113,8 +113,9 @@ impl<'a, T: Element> Trainer<'a, T> {
     /// A trainer for `model` minimising `loss` with `optimizer` (built over the model's
     /// parameters, e.g. from `model.params()`).
     ///
-    /// The model is borrowed: it is trained in place and usable again once the trainer is
-    /// dropped. `&impl Module<T>` and `&dyn Module<T>` both work.
+    /// The model is borrowed, not owned: it is trained in place (its parameters are shared
+    /// handles) and stays usable for inference between fits. `&impl Module<T>` and
+    /// `&dyn Module<T>` both work.
     pub fn new<M>(model: &'a M, loss: impl Loss<T> + 'a, optimizer: impl Optimizer<T> + 'a) -> Self
     where
         M: Module<T> + ?Sized,
@@ -308,11 +309,19 @@ impl<'a, T: Element> Trainer<'a, T> {
         self.seeded = true;
         self.optimizer.zero_grad();
         self.model.zero_grad();
-        self.each_callback(0, epochs, |cb, ctx| cb.on_train_begin(ctx))?;
-        while self.epoch < epochs {
+        let mut control = Control::default();
+        self.each_callback_with(&mut control, self.epoch, epochs, |cb, ctx| {
+            cb.on_train_begin(ctx)
+        })?;
+        let mut stop = self.finish_requests(reporter, &mut control)?;
+        while stop.is_none() && self.epoch < epochs {
             let epoch = self.epoch + 1;
-            self.each_callback(epoch, epochs, |cb, ctx| cb.on_epoch_begin(ctx))?;
-            let (mut logs, steps, stop) = self.train_epoch(reporter, train, epoch, epochs)?;
+            let mut control = Control::default();
+            self.each_callback_with(&mut control, epoch, epochs, |cb, ctx| {
+                cb.on_epoch_begin(ctx)
+            })?;
+            let (mut logs, steps) =
+                self.train_epoch(reporter, &mut control, train, epoch, epochs)?;
             if let Some(v) = val.as_deref_mut() {
                 let (loss, values) = self.evaluate_epoch(v, epoch, "validation")?;
                 logs.insert("val_loss", loss);
@@ -324,36 +333,37 @@ impl<'a, T: Element> Trainer<'a, T> {
             self.history.push(&logs);
             reporter.end_epoch(steps, &logs);
             self.step_scheduler_epoch(&logs)?;
-            let mut control = Control {
-                stop,
-                saves: Vec::new(),
-            };
             self.each_callback_with(&mut control, epoch, epochs, |cb, ctx| {
                 cb.on_epoch_end(&logs, ctx)
             })?;
-            for save in std::mem::take(&mut control.saves) {
-                self.save_requested(save)?;
-            }
-            if let Some(reason) = control.stop {
-                reporter.message(&reason);
-                break;
-            }
+            stop = self.finish_requests(reporter, &mut control)?;
         }
-        self.each_callback(self.epoch, epochs, |cb, ctx| cb.on_train_end(ctx))?;
+        let mut control = Control::default();
+        self.each_callback_with(&mut control, self.epoch, epochs, |cb, ctx| {
+            cb.on_train_end(ctx)
+        })?;
+        self.finish_requests(reporter, &mut control)?;
         Ok(())
     }
 
-    /// Runs `f` on every callback with a fresh context; returns an error if one fails.
-    fn each_callback(
+    /// Writes the checkpoints callbacks asked for and prints a stop request's reason, which
+    /// it returns.
+    fn finish_requests(
         &mut self,
-        epoch: usize,
-        epochs: usize,
-        f: impl FnMut(&mut dyn Callback<T>, &mut Context<'_, T>) -> Result<()>,
-    ) -> Result<()> {
-        let mut control = Control::default();
-        self.each_callback_with(&mut control, epoch, epochs, f)
+        reporter: &mut Reporter<'a>,
+        control: &mut Control,
+    ) -> Result<Option<String>> {
+        for save in std::mem::take(&mut control.saves) {
+            self.save_requested(save)?;
+        }
+        let stop = control.stop.take();
+        if let Some(reason) = &stop {
+            reporter.message(reason);
+        }
+        Ok(stop)
     }
 
+    /// Runs `f` on every callback with one context; stops at the first error.
     fn each_callback_with(
         &mut self,
         control: &mut Control,
@@ -378,28 +388,28 @@ impl<'a, T: Element> Trainer<'a, T> {
         Ok(())
     }
 
-    /// One training epoch: its logs (loss and metrics), its step count and a stop request
-    /// made during it.
+    /// One training epoch: its logs (loss and metrics) and its step count; callbacks'
+    /// requests go to `control`.
     fn train_epoch(
         &mut self,
         reporter: &mut Reporter<'a>,
+        control: &mut Control,
         train: &mut dyn EpochBatches<T>,
         epoch: usize,
         epochs: usize,
-    ) -> Result<(Logs, usize, Option<String>)> {
+    ) -> Result<(Logs, usize)> {
         self.model.train();
         for m in &mut self.metrics {
             m.reset();
         }
         reporter.begin_epoch(epoch, epochs, train.batches_per_epoch());
         let mut mean = MeanLoss::default();
-        let mut control = Control::default();
         let mut steps = 0;
         for batch in train.epoch_batches(epoch - 1) {
             let batch = batch?;
             steps += 1;
             let n = check_batch(&batch, epoch, steps)?;
-            let loss = self.train_step(&mut control, &batch, epoch, epochs, steps)?;
+            let loss = self.train_step(control, &batch, epoch, epochs, steps)?;
             mean.add(loss, n);
             let logs = BatchLogs {
                 epoch,
@@ -407,7 +417,7 @@ impl<'a, T: Element> Trainer<'a, T> {
                 size: n,
                 loss,
             };
-            self.each_callback_with(&mut control, epoch, epochs, |cb, ctx| {
+            self.each_callback_with(control, epoch, epochs, |cb, ctx| {
                 cb.on_batch_end(&logs, ctx)
             })?;
             reporter.step(steps, n, mean.value());
@@ -425,7 +435,7 @@ impl<'a, T: Element> Trainer<'a, T> {
         for m in &self.metrics {
             logs.insert(m.name(), m.result());
         }
-        Ok((logs, steps, control.stop))
+        Ok((logs, steps))
     }
 
     /// One optimisation step on `batch`; returns the batch's loss.
