@@ -123,7 +123,7 @@ pub(super) fn describe(path: &Path, buf: &[u8], n: u64, e: SafeTensorError) -> O
             format!("tensor {name:?} has invalid data offsets in the header")
         }
         SafeTensorError::MetadataIncompleteBuffer => {
-            let have = buf.len() as u64 - 8 - n;
+            let have = (buf.len() as u64).saturating_sub(8 + n);
             match declared_data_len(&header) {
                 Some(want) if want > have => format!(
                     "the file is truncated: the header declares {want} bytes of tensor data from byte {}, the file holds {have}",
