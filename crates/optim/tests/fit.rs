@@ -612,3 +612,32 @@ fn checkpoints_asked_mid_epoch_are_written_at_its_end() {
     assert_eq!(param_bits(&model), before);
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn single_logit_binary_classification() {
+    // Two separated blobs; one logit per example against targets [N] in {0, 1}.
+    let mut rng = seeded_rng(4);
+    let noise = Tensor::<f32>::rand_normal([64, 2], 0.0, 0.6, &mut rng).unwrap();
+    let labels: Vec<f32> = (0..64).map(|i| (i % 2) as f32).collect();
+    let centres: Vec<f32> = labels
+        .iter()
+        .flat_map(|&c| [3.0 * c - 1.5, 1.0 - 2.0 * c])
+        .collect();
+    let x = noise
+        .add(&Tensor::from_vec(centres, [64, 2]).unwrap())
+        .unwrap();
+    let mut data = vec![Batch::new(x, Tensor::from_vec(labels, [64]).unwrap())];
+    let model = Linear::new(2, 1, &mut seeded_rng(0)).unwrap();
+    let mut trainer = Trainer::new(
+        &model,
+        youshi_layers::BceWithLogitsLoss::new(),
+        MomentumSgd::new(model.params(), 0.5, 0.0),
+    )
+    .metric(Accuracy::new())
+    .progress(Progress::Silent);
+    let h = trainer.fit(&mut data, None, 30).unwrap();
+    let acc = h.get("accuracy").unwrap();
+    assert!(acc[29] >= 0.95, "{acc:?}");
+    let loss = h.get("loss").unwrap();
+    assert!(loss[29] < loss[0] / 2.0, "{loss:?}");
+}
