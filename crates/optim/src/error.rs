@@ -76,6 +76,15 @@ pub enum OptimError {
         /// The total norm (NaN or infinite).
         total: f64,
     },
+    /// The data or the model's output cannot be used by the training loop: targets that are
+    /// not class indices, an epoch without batches, a loss that is not a scalar.
+    #[error("{op}: {reason}")]
+    Input {
+        /// The operation (`"Trainer::fit"`, `"Accuracy"`).
+        op: &'static str,
+        /// What is wrong, with the shapes or values involved.
+        reason: String,
+    },
 }
 
 impl OptimError {
@@ -90,6 +99,16 @@ impl OptimError {
     /// A [`OptimError::State`] error.
     pub fn state(op: &'static str, reason: impl Into<String>) -> Self {
         OptimError::State {
+            op,
+            reason: reason.into(),
+        }
+    }
+}
+
+impl OptimError {
+    /// A [`OptimError::Input`] error.
+    pub fn input(op: &'static str, reason: impl Into<String>) -> Self {
+        OptimError::Input {
             op,
             reason: reason.into(),
         }

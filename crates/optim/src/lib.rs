@@ -79,3 +79,10 @@ pub use schedule::{
     ReduceLrOnPlateau, SchedulerState, SequentialLr, StageStart, StepLr, ThresholdMode,
 };
 pub use sgd::{Sgd, SgdConfig};
+
+// The training loop and its main types.
+pub mod fit;
+pub use fit::{
+    Accuracy, Callback, Checkpoint, CsvLogger, EarlyStopping, History, Loss, Metric,
+    ModelCheckpoint, Progress, SchedulerStep, TopKAccuracy, Trainer,
+};
