@@ -22,8 +22,8 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::Read;
+use std::path::Path;
 
 use safetensors::tensor::{Dtype, SafeTensorError, SafeTensors, View};
 use youshi_tensor::{DType, Element, Tensor};
@@ -132,13 +132,7 @@ fn io_err(op: &'static str, path: &Path, e: impl std::fmt::Display) -> LayerErro
     }
 }
 
-/// The temporary file [`save_safetensors`] writes before renaming it over `path`:
-/// `<path>.tmp`, in the same directory.
-pub fn temp_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".tmp");
-    path.with_file_name(name)
-}
+pub use youshi_tensor::fs::temp_path;
 
 /// Writes every parameter and buffer of `model` to a safetensors file under its `state_dict`
 /// name, as `safetensors.torch.save_file(model.state_dict(), path)` would: parameters and
@@ -192,35 +186,7 @@ pub fn save_safetensors<T: Element, M: Module<T> + ?Sized>(
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = temp_path(path);
-    let mut file = File::create(&tmp).map_err(|e| io_err("save", &tmp, e))?;
-    let written = file
-        .write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| io_err("save", &tmp, e));
-    drop(file);
-    let renamed =
-        written.and_then(|()| std::fs::rename(&tmp, path).map_err(|e| io_err("save", path, e)));
-    if let Err(e) = renamed {
-        // Only the temporary file we created is removed; `path` is untouched.
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    sync_dir(path).map_err(|e| io_err("save", path, e))
-}
-
-#[cfg(unix)]
-fn sync_dir(path: &Path) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    File::open(dir)?.sync_all()
-}
-
-#[cfg(not(unix))]
-fn sync_dir(_path: &Path) -> std::io::Result<()> {
-    Ok(())
+    youshi_tensor::fs::write_atomic(path, bytes).map_err(|e| io_err("save", &e.path, e.source))
 }
 
 /// A tensor read from a file, converted to the model's element type.

@@ -32,6 +32,7 @@
 
 pub mod element;
 pub mod error;
+pub mod fs;
 pub(crate) mod kernels;
 pub mod ops;
 pub mod parallel;
