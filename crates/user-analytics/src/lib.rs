@@ -6,4 +6,7 @@
 pub mod error;
 pub mod time;
 
+pub mod event;
+mod intern;
+
 pub use error::{AnalyticsError, Result};
