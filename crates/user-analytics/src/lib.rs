@@ -8,5 +8,6 @@ pub mod time;
 
 pub mod event;
 mod intern;
+pub mod read;
 
 pub use error::{AnalyticsError, Result};
