@@ -7,7 +7,9 @@ pub mod error;
 pub mod time;
 
 pub mod event;
+pub mod filter;
 mod intern;
 pub mod read;
+pub mod session;
 
 pub use error::{AnalyticsError, Result};
