@@ -6,6 +6,7 @@
 pub mod error;
 pub mod time;
 
+pub mod active;
 pub mod event;
 pub mod filter;
 mod intern;
