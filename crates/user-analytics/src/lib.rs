@@ -9,6 +9,7 @@ pub mod time;
 pub mod active;
 pub mod event;
 pub mod filter;
+pub mod funnel;
 mod intern;
 pub mod read;
 pub mod session;
