@@ -12,6 +12,7 @@ pub mod filter;
 pub mod funnel;
 mod intern;
 pub mod read;
+pub mod retention;
 pub mod session;
 
 pub use error::{AnalyticsError, Result};
