@@ -11,6 +11,7 @@ pub mod event;
 pub mod filter;
 pub mod funnel;
 mod intern;
+pub mod paths;
 pub mod read;
 pub mod retention;
 pub mod session;
