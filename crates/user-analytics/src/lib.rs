@@ -10,6 +10,7 @@ pub mod active;
 pub mod event;
 pub mod filter;
 pub mod funnel;
+pub mod generate;
 mod intern;
 pub mod paths;
 pub mod read;
