@@ -180,11 +180,11 @@ pub fn active_users(log: &EventLog, options: &ActiveOptions) -> Result<ActiveUse
             let lo = slice.partition_point(|&t| t < range.start);
             let hi = slice.partition_point(|&t| t < range.end);
             let mut prev = None;
-            for j in lo..hi {
+            for (j, &t) in slice.iter().enumerate().take(hi).skip(lo) {
                 if !matcher.matches(log, r.start + j) {
                     continue;
                 }
-                let d = day_of(slice[j], off);
+                let d = day_of(t, off);
                 if prev != Some(d) {
                     f(d);
                     prev = Some(d);

@@ -304,7 +304,8 @@ pub fn top_paths(
         ));
     }
     // occurrences, users, last user counted
-    let mut seen: FastMap<Box<[u32]>, (u64, u64, u32)> = FastMap::default();
+    type Seen = (u64, u64, u32);
+    let mut seen: FastMap<Box<[u32]>, Seen> = FastMap::default();
     for_each_path(log, options, |user, path| {
         for w in path.windows(length) {
             if let Some(e) = seen.get_mut(w) {
@@ -324,7 +325,7 @@ pub fn top_paths(
             .map(|&x| log.event_name(NameId(x)).to_string())
             .collect()
     };
-    let mut all: Vec<(Box<[u32]>, (u64, u64, u32))> = seen.into_iter().collect();
+    let mut all: Vec<(Box<[u32]>, Seen)> = seen.into_iter().collect();
     all.sort_by(|a, b| {
         (b.1 .0, b.1 .1).cmp(&(a.1 .0, a.1 .1)).then_with(|| {
             let name = |&x: &u32| log.event_name(NameId(x));

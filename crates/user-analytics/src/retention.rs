@@ -449,8 +449,7 @@ pub fn retention(log: &EventLog, options: &RetentionOptions) -> Result<Retention
                 }
             }
         }
-        for bi in 0..births.len() {
-            let b = births[bi];
+        for &b in &births {
             if !range.contains(b) {
                 continue;
             }

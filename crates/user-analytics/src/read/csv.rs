@@ -133,6 +133,59 @@ impl From<AnalyticsError> for RowError {
     }
 }
 
+/// The few distinct values of a low-cardinality column (event names, `platform`, `country`),
+/// found by comparing bytes: no hashing and no UTF-8 check for a value seen before. A column
+/// whose values keep missing (user ids, free text) turns the cache off.
+struct Recent<V> {
+    entries: Vec<(Box<[u8]>, V)>,
+    lookups: u32,
+    misses: u32,
+    on: bool,
+}
+
+const RECENT_CAP: usize = 16;
+
+impl<V: Copy> Recent<V> {
+    fn new() -> Self {
+        Recent {
+            entries: Vec::with_capacity(RECENT_CAP),
+            lookups: 0,
+            misses: 0,
+            on: true,
+        }
+    }
+
+    #[inline]
+    fn get(&mut self, bytes: &[u8]) -> Option<V> {
+        if !self.on {
+            return None;
+        }
+        self.lookups += 1;
+        for (k, v) in &self.entries {
+            if **k == *bytes {
+                return Some(*v);
+            }
+        }
+        self.misses += 1;
+        if self.lookups >= 4096 {
+            // More than one miss in eight: not worth scanning.
+            self.on = self.misses * 8 <= self.lookups;
+            self.lookups = 0;
+            self.misses = 0;
+        }
+        None
+    }
+
+    fn insert(&mut self, bytes: &[u8], v: V) {
+        if self.on {
+            if self.entries.len() == RECENT_CAP {
+                self.entries.remove(0);
+            }
+            self.entries.push((bytes.into(), v));
+        }
+    }
+}
+
 struct Rows<'o> {
     b: EventLogBuilder,
     options: &'o ReadOptions,
@@ -142,6 +195,8 @@ struct Rows<'o> {
     event: usize,
     revenue: Option<usize>,
     props: Vec<(usize, u32)>,
+    name_cache: Recent<u32>,
+    prop_cache: Vec<Recent<Stored>>,
 }
 
 fn trim(b: &[u8]) -> &[u8] {
@@ -176,10 +231,17 @@ impl Rows<'_> {
             self.options.timestamp_format,
         )
         .map_err(|r| LineError::at(&self.names[self.time], r))?;
-        let name = self.text(rec, self.event)?;
-        if name.is_empty() {
-            return Err(LineError::at(&self.names[self.event], "empty event name").into());
-        }
+        let name_bytes = rec.get(self.event).unwrap_or_default();
+        let name = match self.name_cache.get(name_bytes) {
+            Some(id) => Ok(id),
+            None => {
+                let name = self.text(rec, self.event)?;
+                if name.is_empty() {
+                    return Err(LineError::at(&self.names[self.event], "empty event name").into());
+                }
+                Err(name)
+            }
+        };
         let revenue = match self.revenue {
             Some(i) => {
                 let f = trim(rec.get(i).unwrap_or_default());
@@ -210,6 +272,11 @@ impl Rows<'_> {
             if rec.get(i).map_or(true, <[u8]>::is_empty) {
                 continue;
             }
+            let bytes = rec.get(i).unwrap_or_default();
+            if let Some(v) = self.prop_cache[p].get(bytes) {
+                self.b.add_prop(key, v);
+                continue;
+            }
             let s = self.text(rec, i)?;
             let inferred = if self.options.infer_property_types {
                 infer_scalar(s)
@@ -220,12 +287,20 @@ impl Rows<'_> {
                 Some(v) => v,
                 None => Stored::Str(self.b.dicts.strings.intern(s, "strings")?),
             };
+            self.prop_cache[p].insert(bytes, value);
             self.b.add_prop(key, value);
         }
         self.b.ensure_room()?;
         let props = self.b.finish_props()?;
         let u = self.b.dicts.users.intern(user, "users")?;
-        let n = self.b.dicts.names.intern(name, "event names")?;
+        let n = match name {
+            Ok(id) => id,
+            Err(name) => {
+                let id = self.b.dicts.names.intern(name, "event names")?;
+                self.name_cache.insert(name.as_bytes(), id);
+                id
+            }
+        };
         self.b.push_ids(u, ts, n, revenue, props);
         Ok(())
     }
@@ -285,7 +360,9 @@ fn read_into<R: Read>(
         time,
         event,
         revenue,
+        prop_cache: props.iter().map(|_| Recent::new()).collect(),
         props,
+        name_cache: Recent::new(),
     };
     let mut report = ReadReport {
         lines: 1,
