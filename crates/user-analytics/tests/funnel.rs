@@ -166,7 +166,10 @@ fn errors_name_the_problem() {
     let err = Funnel::new(vec!["a"; 65], 1).unwrap_err().to_string();
     assert!(err.contains("65 steps"), "{err}");
     let l = rules_log();
-    let err = Funnel::new(["signup", "view"], 10).unwrap().run(&l).unwrap_err();
+    let err = Funnel::new(["signup", "view"], 10)
+        .unwrap()
+        .run(&l)
+        .unwrap_err();
     assert!(matches!(err, AnalyticsError::Empty { .. }));
     assert!(err.to_string().contains("step 1 (signup)"), "{err}");
     let err = Funnel::new(["view"], 10)

@@ -42,9 +42,15 @@ fn next_events_count_path_ends_and_respect_options() {
     let collapsed = d.with_collapse_repeats(true);
     assert_eq!(next(&l, "home", &collapsed), [(Some("item".into()), 2)]);
     let gap = d.with_max_gap_ms(10);
-    assert_eq!(next(&l, "item", &gap), [(None, 2), (Some("cart".into()), 1)]);
+    assert_eq!(
+        next(&l, "item", &gap),
+        [(None, 2), (Some("cart".into()), 1)]
+    );
     let r = next_events(&l, "item", 1, &d).unwrap();
-    assert_eq!((r.occurrences, r.next.len(), r.next[0].share), (3, 1, 2.0 / 3.0));
+    assert_eq!(
+        (r.occurrences, r.next.len(), r.next[0].share),
+        (3, 1, 2.0 / 3.0)
+    );
 }
 
 #[test]
@@ -99,7 +105,9 @@ fn path_errors() {
     assert!(err.contains("top must be at least 1"), "{err}");
     let err = top_paths(&l, 0, 3, &d).unwrap_err().to_string();
     assert!(err.contains("length 0"), "{err}");
-    let err = transition_matrix(&l, &d.with_max_gap_ms(0)).unwrap_err().to_string();
+    let err = transition_matrix(&l, &d.with_max_gap_ms(0))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("maximum gap 0 ms"), "{err}");
     let r = youshi_user_analytics::filter::TimeRange::new(50, 60).unwrap();
     let err = next_events(&l, "home", 3, &d.with_range(r)).unwrap_err();

@@ -18,7 +18,10 @@ fn csv_columns_in_any_order_with_typed_properties() {
                 buy,true,2024-01-01T00:00:01Z,3.5,u1,9.99,FR\n\
                 open,false,2024-01-01T00:00:00Z,,u1,,\"DE\"\n";
     let (log, report) = read_csv(text.as_bytes(), &ReadOptions::default()).unwrap();
-    assert_eq!((report.lines, report.events, report.skipped.len()), (3, 2, 0));
+    assert_eq!(
+        (report.lines, report.events, report.skipped.len()),
+        (3, 2, 0)
+    );
     let events: Vec<_> = log.user_events_by_name("u1").unwrap().collect();
     assert_eq!(events[0].name(), "open");
     assert_eq!(events[0].revenue(), None);
@@ -28,7 +31,8 @@ fn csv_columns_in_any_order_with_typed_properties() {
     assert_eq!(events[1].property("n"), Some(PropertyRef::Number(3.5)));
     assert_eq!(events[1].property("country"), Some(PropertyRef::Str("FR")));
     // Without inference everything is a string; with a list only those columns are kept.
-    let mut o = ReadOptions::default().with_property_columns(PropertyColumns::Only(vec!["n".into()]));
+    let mut o =
+        ReadOptions::default().with_property_columns(PropertyColumns::Only(vec!["n".into()]));
     o.infer_property_types = false;
     let (log, _) = read_csv(text.as_bytes(), &o).unwrap();
     let e = log.event(1).unwrap();
@@ -38,7 +42,8 @@ fn csv_columns_in_any_order_with_typed_properties() {
 
 #[test]
 fn csv_strict_stops_at_the_first_bad_line_with_its_number() {
-    let text = "user_id,timestamp,event\nu1,2024-01-01T00:00:00Z,a\nu1,2024-13-01T00:00:00Z,b\nu2,x,c\n";
+    let text =
+        "user_id,timestamp,event\nu1,2024-01-01T00:00:00Z,a\nu1,2024-13-01T00:00:00Z,b\nu2,x,c\n";
     let err = read_csv(text.as_bytes(), &ReadOptions::default()).unwrap_err();
     match &err {
         AnalyticsError::Parse { line, column, .. } => {
@@ -47,8 +52,14 @@ fn csv_strict_stops_at_the_first_bad_line_with_its_number() {
         other => panic!("expected a parse error, got {other:?}"),
     }
     let msg = err.to_string();
-    assert!(msg.contains("read CSV events: line 3, column \"timestamp\""), "{msg}");
-    assert!(msg.contains("2024-13-01T00:00:00Z") && msg.contains("no such date"), "{msg}");
+    assert!(
+        msg.contains("read CSV events: line 3, column \"timestamp\""),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("2024-13-01T00:00:00Z") && msg.contains("no such date"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -80,10 +91,15 @@ fn csv_lenient_reports_every_skipped_line() {
             (8, Some("timestamp")),
         ]
     );
-    assert_eq!(report.skipped[0].reason, "expected 4 fields as in the header, found 3");
+    assert_eq!(
+        report.skipped[0].reason,
+        "expected 4 fields as in the header, found 3"
+    );
     assert_eq!(report.skipped[1].reason, "empty user id");
     assert_eq!(report.skipped[2].reason, "empty event name");
-    assert!(report.skipped[3].reason.contains("\"abc\" is not a finite number"));
+    assert!(report.skipped[3]
+        .reason
+        .contains("\"abc\" is not a finite number"));
     assert!(report.skipped[4].reason.contains("\"inf\""));
     assert!(report.skipped[5].reason.contains("\"soon\""));
     assert_eq!(report.lines, 9);
@@ -103,14 +119,25 @@ fn csv_header_errors_name_the_columns() {
         }
         other => panic!("expected a missing column, got {other:?}"),
     }
-    assert!(err.to_string().contains("the header has [\"uid\", \"timestamp\", \"event\"]"));
-    let only = ReadOptions::default().with_property_columns(PropertyColumns::Only(vec!["plan".into()]));
-    let err = read_csv("user_id,timestamp,event\n".as_bytes(), &only).unwrap_err().to_string();
-    assert!(err.contains("no column \"plan\""), "{err}");
-    let err = read_csv("user_id,timestamp,event,event\n".as_bytes(), &ReadOptions::default())
+    assert!(err
+        .to_string()
+        .contains("the header has [\"uid\", \"timestamp\", \"event\"]"));
+    let only =
+        ReadOptions::default().with_property_columns(PropertyColumns::Only(vec!["plan".into()]));
+    let err = read_csv("user_id,timestamp,event\n".as_bytes(), &only)
         .unwrap_err()
         .to_string();
-    assert!(err.contains("\"event\" appears more than once") && err.contains("fields 3 and 4"), "{err}");
+    assert!(err.contains("no column \"plan\""), "{err}");
+    let err = read_csv(
+        "user_id,timestamp,event,event\n".as_bytes(),
+        &ReadOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("\"event\" appears more than once") && err.contains("fields 3 and 4"),
+        "{err}"
+    );
     let err = read_csv("".as_bytes(), &ReadOptions::default()).unwrap_err();
     assert!(matches!(err, AnalyticsError::Empty { .. }));
     assert!(err.to_string().contains("no header line"));
@@ -120,17 +147,28 @@ fn csv_header_errors_name_the_columns() {
 fn csv_bad_utf8_is_a_bad_line() {
     let mut text = b"user_id,timestamp,event\nu1,1,a\n".to_vec();
     text.extend_from_slice(b"u\xff,2,b\n");
-    let err = read_csv(&text[..], &ReadOptions::default()).unwrap_err().to_string();
-    assert!(err.contains("line 3") && err.contains("not valid UTF-8"), "{err}");
+    let err = read_csv(&text[..], &ReadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("line 3") && err.contains("not valid UTF-8"),
+        "{err}"
+    );
 }
 
 #[test]
 fn timestamp_formats() {
     let text = "user_id,timestamp,event\nu,1500,a\n";
     let ms = ReadOptions::default().with_timestamp_format(TimestampFormat::EpochMillis);
-    assert_eq!(read_csv(text.as_bytes(), &ms).unwrap().0.timestamps(), [1500]);
+    assert_eq!(
+        read_csv(text.as_bytes(), &ms).unwrap().0.timestamps(),
+        [1500]
+    );
     let s = ReadOptions::default().with_timestamp_format(TimestampFormat::EpochSeconds);
-    assert_eq!(read_csv(text.as_bytes(), &s).unwrap().0.timestamps(), [1_500_000]);
+    assert_eq!(
+        read_csv(text.as_bytes(), &s).unwrap().0.timestamps(),
+        [1_500_000]
+    );
     let rfc = ReadOptions::default().with_timestamp_format(TimestampFormat::Rfc3339);
     let err = read_csv(text.as_bytes(), &rfc).unwrap_err().to_string();
     assert!(err.contains("line 2") && err.contains("\"1500\""), "{err}");
@@ -153,7 +191,10 @@ fn jsonl_reads_nested_and_top_level_properties() {
     assert_eq!(open.property("ok"), Some(PropertyRef::Bool(true)));
     assert_eq!(open.property("gone"), None);
     let buy = log.user_events_by_name("42").unwrap().next().unwrap();
-    assert_eq!((buy.timestamp(), buy.revenue()), (1_704_067_200_123, Some(5.0)));
+    assert_eq!(
+        (buy.timestamp(), buy.revenue()),
+        (1_704_067_200_123, Some(5.0))
+    );
     let mut o = ReadOptions::default();
     o.extra_keys_as_properties = false;
     let (log, _) = read_jsonl(text.as_bytes(), &o).unwrap();
@@ -196,7 +237,9 @@ fn jsonl_lenient_and_strict_errors() {
     assert!(report.skipped[0].reason.starts_with("not a JSON object"));
     assert_eq!(report.skipped[2].reason, "missing key \"user_id\"");
     assert!(report.skipped[4].reason.contains("is an array"));
-    let err = read_jsonl(text.as_bytes(), &ReadOptions::default()).unwrap_err().to_string();
+    let err = read_jsonl(text.as_bytes(), &ReadOptions::default())
+        .unwrap_err()
+        .to_string();
     assert!(err.starts_with("read JSON Lines events: line 2:"), "{err}");
 }
 
@@ -208,7 +251,10 @@ fn missing_files_are_io_errors_naming_the_path() {
         read_jsonl_file(&path, &ReadOptions::default()).unwrap_err(),
     ] {
         assert!(matches!(err, AnalyticsError::Io { .. }));
-        assert!(err.to_string().contains("youshi-no-such-events-file.csv"), "{err}");
+        assert!(
+            err.to_string().contains("youshi-no-such-events-file.csv"),
+            "{err}"
+        );
     }
 }
 
@@ -223,7 +269,11 @@ fn generated_logs_round_trip_through_csv() {
     for u in log.users() {
         let name = log.user_name(u);
         let a: Vec<_> = log.user_events(u).map(|e| e.to_event()).collect();
-        let b: Vec<_> = back.user_events_by_name(name).unwrap().map(|e| e.to_event()).collect();
+        let b: Vec<_> = back
+            .user_events_by_name(name)
+            .unwrap()
+            .map(|e| e.to_event())
+            .collect();
         assert_eq!(a, b, "user {name}");
     }
 }

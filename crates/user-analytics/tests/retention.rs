@@ -71,7 +71,10 @@ fn rolling_weeks_count_from_the_birth_instant() {
     // Summary over complete cells only, weighted by cohort size.
     assert_eq!(r.summary[0].rate, Some(1.0 / 3.0));
     assert_eq!((r.summary[1].cohorts, r.summary[1].users), (2, 3));
-    assert_eq!((r.summary[1].retained, r.summary[1].rate), (1, Some(1.0 / 3.0)));
+    assert_eq!(
+        (r.summary[1].retained, r.summary[1].rate),
+        (1, Some(1.0 / 3.0))
+    );
     assert_eq!(r.summary[2].rate, None);
 }
 
@@ -123,7 +126,10 @@ fn recurring_cohorts_count_every_period_with_a_birth() {
     .unwrap();
     let o = RetentionOptions::new(Period::Day, 2);
     let first = retention(&l, &o).unwrap();
-    assert_eq!(table(&first), [("1970-01-01".to_string(), 1, vec![0, 1, 0])]);
+    assert_eq!(
+        table(&first),
+        [("1970-01-01".to_string(), 1, vec![0, 1, 0])]
+    );
     let rec = retention(&l, &o.clone().with_cohorts(CohortMode::Recurring)).unwrap();
     assert_eq!(
         table(&rec),
@@ -135,7 +141,10 @@ fn recurring_cohorts_count_every_period_with_a_birth() {
     );
     // A range keeps the first-time cohort only when the first birth ever lies in it.
     let ranged = o.with_range(TimeRange::new(DAY, 2 * DAY).unwrap());
-    assert!(matches!(retention(&l, &ranged), Err(AnalyticsError::Empty { .. })));
+    assert!(matches!(
+        retention(&l, &ranged),
+        Err(AnalyticsError::Empty { .. })
+    ));
 }
 
 #[test]
@@ -175,9 +184,12 @@ fn errors_name_the_problem() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("1001 periods"), "{err}");
-    let err = retention(&l, &RetentionOptions::new(Period::Day, 1).with_offset(20 * 3600))
-        .unwrap_err()
-        .to_string();
+    let err = retention(
+        &l,
+        &RetentionOptions::new(Period::Day, 1).with_offset(20 * 3600),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("72000 s"), "{err}");
     let err = retention(
         &l,

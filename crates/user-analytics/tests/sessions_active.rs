@@ -23,8 +23,8 @@ fn shape(log: &EventLog, o: &SessionOptions) -> Vec<(String, u32, i64, i64)> {
 fn a_gap_equal_to_the_timeout_stays_in_the_session() {
     let l = log(&[
         ("a", 0, "x"),
-        ("a", 30 * MIN, "x"),         // gap = timeout
-        ("a", 60 * MIN + 1, "x"),     // gap = timeout + 1 ms
+        ("a", 30 * MIN, "x"),     // gap = timeout
+        ("a", 60 * MIN + 1, "x"), // gap = timeout + 1 ms
         ("b", 0, "x"),
     ]);
     let s = shape(&l, &SessionOptions::default());
@@ -45,7 +45,13 @@ fn a_gap_equal_to_the_timeout_stays_in_the_session() {
     assert_eq!(stats.mean_sessions_per_user, 1.5);
     assert_eq!(stats.median_events_per_session, 1.0);
     assert_eq!(stats.max_events_per_session, 2);
-    assert_eq!(stats, sessionize(&l, &SessionOptions::default()).unwrap().stats().unwrap());
+    assert_eq!(
+        stats,
+        sessionize(&l, &SessionOptions::default())
+            .unwrap()
+            .stats()
+            .unwrap()
+    );
 }
 
 #[test]
@@ -77,12 +83,18 @@ fn session_errors() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("timeout 0 ms must be positive"), "{err}");
-    let err = sessionize(&l, &SessionOptions::default().with_midnight_split(-19 * 3600))
-        .unwrap_err()
-        .to_string();
+    let err = sessionize(
+        &l,
+        &SessionOptions::default().with_midnight_split(-19 * 3600),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("-68400 s"), "{err}");
     let empty = SessionOptions::default().with_range(TimeRange::new(5, 6).unwrap());
-    assert!(matches!(session_stats(&l, &empty), Err(AnalyticsError::Empty { .. })));
+    assert!(matches!(
+        session_stats(&l, &empty),
+        Err(AnalyticsError::Empty { .. })
+    ));
     assert!(sessionize(&l, &empty).unwrap().is_empty());
 }
 
@@ -137,7 +149,10 @@ fn the_offset_moves_events_between_days() {
     let utc = active_users(&l, &ActiveOptions::default()).unwrap();
     assert_eq!(utc.days.len(), 2);
     let plus2 = active_users(&l, &ActiveOptions::default().with_offset(7200)).unwrap();
-    assert_eq!((plus2.days.len(), plus2.days[0].dau, plus2.days[0].day), (1, 2, 1));
+    assert_eq!(
+        (plus2.days.len(), plus2.days[0].dau, plus2.days[0].day),
+        (1, 2, 1)
+    );
 }
 
 #[test]
@@ -147,7 +162,10 @@ fn active_errors() {
         let err = active_users(&l, &ActiveOptions::default().with_windows(w, m))
             .unwrap_err()
             .to_string();
-        assert!(err.contains(&format!("windows of {w} and {m} days")), "{err}");
+        assert!(
+            err.contains(&format!("windows of {w} and {m} days")),
+            "{err}"
+        );
     }
     let none = ActiveOptions::default().with_filter(EventFilter::named("zzz"));
     let err = active_users(&l, &none).unwrap_err();
