@@ -88,8 +88,8 @@ proptest! {
             let reach = |e: usize| naive_reach(ts, &ids, &step_ids, e, window * 1000);
             let rf = entries.first().map_or(0, |&e| reach(e));
             let rb = entries.iter().map(|&e| reach(e)).max().unwrap_or(0);
-            for k in 0..rf { want_first[k] += 1; }
-            for k in 0..rb { want_best[k] += 1; }
+            want_first[..rf].iter_mut().for_each(|c| *c += 1);
+            want_best[..rb].iter_mut().for_each(|c| *c += 1);
         }
         let got = |r: &Option<youshi_user_analytics::funnel::FunnelReport>| r.as_ref()
             .map_or(vec![0; steps.len()], |r| r.steps.iter().map(|s| s.users).collect());

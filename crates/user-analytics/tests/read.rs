@@ -195,8 +195,10 @@ fn jsonl_reads_nested_and_top_level_properties() {
         (buy.timestamp(), buy.revenue()),
         (1_704_067_200_123, Some(5.0))
     );
-    let mut o = ReadOptions::default();
-    o.extra_keys_as_properties = false;
+    let o = ReadOptions {
+        extra_keys_as_properties: false,
+        ..ReadOptions::default()
+    };
     let (log, _) = read_jsonl(text.as_bytes(), &o).unwrap();
     assert_eq!(log.event(0).unwrap().properties().len(), 3);
 }
