@@ -262,12 +262,12 @@ fn missing_files_are_io_errors_naming_the_path() {
 
 #[test]
 fn generated_logs_round_trip_through_csv() {
-    let log = generate(&GeneratorConfig::new(50, 2_000, 20).with_seed(3)).unwrap();
+    let log = generate(&GeneratorConfig::new(500, 40_000, 20).with_seed(3)).unwrap();
     let path = std::env::temp_dir().join(format!("youshi-roundtrip-{}.csv", std::process::id()));
     write_csv(&log, &path).unwrap();
     let (back, report) = read_csv_file(&path, &ReadOptions::default()).unwrap();
     std::fs::remove_file(&path).unwrap();
-    assert_eq!((report.events, report.skipped.len()), (2_000, 0));
+    assert_eq!((report.events, report.skipped.len()), (40_000, 0));
     for u in log.users() {
         let name = log.user_name(u);
         let a: Vec<_> = log.user_events(u).map(|e| e.to_event()).collect();
@@ -278,4 +278,38 @@ fn generated_logs_round_trip_through_csv() {
             .collect();
         assert_eq!(a, b, "user {name}");
     }
+}
+
+#[test]
+fn bad_lines_keep_their_numbers_across_many_batches() {
+    let mut text = String::from("user_id,timestamp,event\n");
+    let mut good = [0usize; 7];
+    for i in 0..30_000u64 {
+        let line = i + 2;
+        if line == 3 || line == 25_001 {
+            text.push_str(&format!("u{},later,x\n", i % 7));
+        } else {
+            text.push_str(&format!("u{},{},x\n", i % 7, 1_700_000_000 + i));
+            good[(i % 7) as usize] += 1;
+        }
+    }
+    let (log, report) = read_csv(text.as_bytes(), &lenient()).unwrap();
+    assert_eq!(
+        (log.len(), report.events, report.lines),
+        (29_998, 29_998, 30_001)
+    );
+    let lines: Vec<u64> = report.skipped.iter().map(|s| s.line).collect();
+    assert_eq!(lines, [3, 25_001]);
+    // Input order is kept within each user.
+    for u in log.users() {
+        let ts: Vec<i64> = log.user_events(u).map(|e| e.timestamp()).collect();
+        assert!(ts.windows(2).all(|w| w[0] < w[1]));
+        let k: usize = log.user_name(u)[1..].parse().unwrap();
+        assert_eq!(ts.len(), good[k]);
+    }
+    let err = read_csv(text.as_bytes(), &ReadOptions::default()).unwrap_err();
+    assert!(
+        matches!(err, AnalyticsError::Parse { line: 3, .. }),
+        "{err}"
+    );
 }

@@ -211,7 +211,7 @@ impl Default for PropSets {
 }
 
 impl PropSets {
-    fn set(&self, id: u32) -> &[(u32, Stored)] {
+    pub(crate) fn set(&self, id: u32) -> &[(u32, Stored)] {
         let i = id as usize;
         match (self.offsets.get(i), self.offsets.get(i + 1)) {
             (Some(&a), Some(&b)) => self.entries.get(a as usize..b as usize).unwrap_or(&[]),
@@ -220,7 +220,7 @@ impl PropSets {
     }
 
     /// The id of the set `entries` (sorted by key, keys distinct), adding it if new.
-    fn intern(&mut self, entries: &[(u32, Stored)]) -> Result<u32> {
+    pub(crate) fn intern(&mut self, entries: &[(u32, Stored)]) -> Result<u32> {
         if entries.is_empty() {
             return Ok(0);
         }
@@ -246,6 +246,11 @@ impl PropSets {
         self.chain.push(head);
         self.heads.insert(hash, id);
         Ok(id)
+    }
+
+    /// How many sets there are, the empty set included.
+    pub(crate) fn count(&self) -> usize {
+        self.offsets.len() - 1
     }
 
     fn drop_index(&mut self) {

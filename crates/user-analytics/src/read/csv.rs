@@ -186,74 +186,142 @@ impl<V: Copy> Recent<V> {
     }
 }
 
-struct Rows<'o> {
-    b: EventLogBuilder,
-    options: &'o ReadOptions,
+/// Records of the input, parsed by the CSV parser but not yet interpreted: the bytes of their
+/// fields, back to back.
+#[derive(Default)]
+struct Batch {
+    seq: u64,
+    data: Vec<u8>,
+    /// Byte ranges of the fields in `data`.
+    fields: Vec<(u32, u32)>,
+    /// Per record: its first field, its number of fields and its line number.
+    records: Vec<(u32, u32, u64)>,
+}
+
+const BATCH_RECORDS: usize = 8192;
+
+impl Batch {
+    fn push(&mut self, rec: &ByteRecord, line: u64) {
+        let first = self.fields.len() as u32;
+        for f in rec.iter() {
+            let start = self.data.len() as u32;
+            self.data.extend_from_slice(f);
+            self.fields.push((start, self.data.len() as u32));
+        }
+        self.records.push((first, rec.len() as u32, line));
+    }
+}
+
+/// A batch's events with the worker's local ids, and what the worker's dictionaries gained.
+#[derive(Default)]
+struct Parsed {
+    seq: u64,
+    user: Vec<u32>,
+    ts: Vec<i64>,
+    name: Vec<u32>,
+    set: Vec<u32>,
+    revenue: Vec<(u32, f64)>,
+    bad: Vec<SkippedLine>,
+    fatal: Option<AnalyticsError>,
+    new_users: Vec<Box<str>>,
+    new_names: Vec<Box<str>>,
+    new_strings: Vec<Box<str>>,
+    new_sets: Vec<Vec<(u32, Stored)>>,
+}
+
+/// Where the columns are.
+struct Layout {
     names: Vec<String>,
     user: usize,
     time: usize,
     event: usize,
     revenue: Option<usize>,
+    /// (field index, key id)
     props: Vec<(usize, u32)>,
-    name_cache: Recent<u32>,
-    prop_cache: Vec<Recent<Stored>>,
 }
 
 fn trim(b: &[u8]) -> &[u8] {
     b.trim_ascii()
 }
 
-impl Rows<'_> {
-    fn text<'r>(&self, rec: &'r ByteRecord, i: usize) -> Result<&'r str, LineError> {
-        let f = rec.get(i).unwrap_or_default();
-        std::str::from_utf8(f)
-            .map_err(|e| LineError::at(&self.names[i], format!("not valid UTF-8 ({e})")))
+/// Interprets batches with dictionaries of its own (ids local to the worker).
+struct Worker<'o> {
+    b: EventLogBuilder,
+    options: &'o ReadOptions,
+    layout: &'o Layout,
+    name_cache: Recent<u32>,
+    prop_cache: Vec<Recent<Stored>>,
+    /// Dictionary sizes already reported: users, names, strings, sets.
+    reported: [usize; 4],
+}
+
+impl<'o> Worker<'o> {
+    fn new(options: &'o ReadOptions, layout: &'o Layout) -> Result<Self> {
+        let mut b = EventLogBuilder::new();
+        // The same keys in the same order as the global dictionary: the same ids.
+        for &(i, _) in &layout.props {
+            b.dicts.keys.intern(&layout.names[i], "property keys")?;
+        }
+        Ok(Worker {
+            b,
+            options,
+            layout,
+            name_cache: Recent::new(),
+            prop_cache: layout.props.iter().map(|_| Recent::new()).collect(),
+            // Set 0 (the empty set) exists from the start in every dictionary.
+            reported: [0, 0, 0, 1],
+        })
     }
 
-    fn row(&mut self, rec: &ByteRecord) -> Result<(), RowError> {
-        if rec.len() != self.names.len() {
+    fn text<'r>(&self, f: &'r [u8], i: usize) -> Result<&'r str, LineError> {
+        std::str::from_utf8(f)
+            .map_err(|e| LineError::at(&self.layout.names[i], format!("not valid UTF-8 ({e})")))
+    }
+
+    fn row(&mut self, rec: &[&[u8]], out: &mut Parsed) -> Result<(), RowError> {
+        let l = self.layout;
+        if rec.len() != l.names.len() {
             return Err(LineError {
                 column: None,
                 reason: format!(
                     "expected {} fields as in the header, found {}",
-                    self.names.len(),
+                    l.names.len(),
                     rec.len()
                 ),
             }
             .into());
         }
-        let user = self.text(rec, self.user)?;
+        let user = self.text(rec[l.user], l.user)?;
         if user.is_empty() {
-            return Err(LineError::at(&self.names[self.user], "empty user id").into());
+            return Err(LineError::at(&l.names[l.user], "empty user id").into());
         }
-        let ts = parse_timestamp(
-            trim(rec.get(self.time).unwrap_or_default()),
-            self.options.timestamp_format,
-        )
-        .map_err(|r| LineError::at(&self.names[self.time], r))?;
-        let name_bytes = rec.get(self.event).unwrap_or_default();
+        let ts = parse_timestamp(trim(rec[l.time]), self.options.timestamp_format)
+            .map_err(|r| LineError::at(&l.names[l.time], r))?;
+        let name_bytes = rec[l.event];
         let name = match self.name_cache.get(name_bytes) {
             Some(id) => Ok(id),
             None => {
-                let name = self.text(rec, self.event)?;
+                let name = self.text(name_bytes, l.event)?;
                 if name.is_empty() {
-                    return Err(LineError::at(&self.names[self.event], "empty event name").into());
+                    return Err(LineError::at(&l.names[l.event], "empty event name").into());
                 }
                 Err(name)
             }
         };
-        let revenue = match self.revenue {
+        let revenue = match l.revenue {
             Some(i) => {
-                let f = trim(rec.get(i).unwrap_or_default());
+                let f = trim(rec[i]);
                 if f.is_empty() {
                     None
                 } else {
-                    let s = std::str::from_utf8(f).unwrap_or("");
-                    match s.parse::<f64>() {
-                        Ok(x) if x.is_finite() => Some(x),
+                    match std::str::from_utf8(f)
+                        .ok()
+                        .and_then(|s| s.parse::<f64>().ok())
+                    {
+                        Some(x) if x.is_finite() => Some(x),
                         _ => {
                             return Err(LineError::at(
-                                &self.names[i],
+                                &l.names[i],
                                 format!(
                                     "revenue {:?} is not a finite number",
                                     String::from_utf8_lossy(f)
@@ -267,17 +335,16 @@ impl Rows<'_> {
             None => None,
         };
         self.b.clear_props();
-        for p in 0..self.props.len() {
-            let (i, key) = self.props[p];
-            if rec.get(i).map_or(true, <[u8]>::is_empty) {
+        for (p, &(i, key)) in l.props.iter().enumerate() {
+            let bytes = rec[i];
+            if bytes.is_empty() {
                 continue;
             }
-            let bytes = rec.get(i).unwrap_or_default();
             if let Some(v) = self.prop_cache[p].get(bytes) {
                 self.b.add_prop(key, v);
                 continue;
             }
-            let s = self.text(rec, i)?;
+            let s = self.text(bytes, i)?;
             let inferred = if self.options.infer_property_types {
                 infer_scalar(s)
             } else {
@@ -290,8 +357,7 @@ impl Rows<'_> {
             self.prop_cache[p].insert(bytes, value);
             self.b.add_prop(key, value);
         }
-        self.b.ensure_room()?;
-        let props = self.b.finish_props()?;
+        let set = self.b.finish_props()?;
         let u = self.b.dicts.users.intern(user, "users")?;
         let n = match name {
             Ok(id) => id,
@@ -301,9 +367,133 @@ impl Rows<'_> {
                 id
             }
         };
-        self.b.push_ids(u, ts, n, revenue, props);
+        if let Some(r) = revenue {
+            out.revenue.push((out.ts.len() as u32, r));
+        }
+        out.user.push(u);
+        out.ts.push(ts);
+        out.name.push(n);
+        out.set.push(set);
         Ok(())
     }
+
+    fn batch(&mut self, batch: &Batch) -> Parsed {
+        let mut out = Parsed {
+            seq: batch.seq,
+            ..Parsed::default()
+        };
+        let mut rec: Vec<&[u8]> = Vec::with_capacity(self.layout.names.len());
+        for &(first, n, line) in &batch.records {
+            rec.clear();
+            for &(a, b) in &batch.fields[first as usize..(first + n) as usize] {
+                rec.push(&batch.data[a as usize..b as usize]);
+            }
+            match self.row(&rec, &mut out) {
+                Ok(()) => {}
+                Err(RowError::Line(e)) => out.bad.push(SkippedLine {
+                    line,
+                    column: e.column,
+                    reason: e.reason,
+                }),
+                Err(RowError::Fatal(e)) => {
+                    out.fatal = Some(e);
+                    break;
+                }
+            }
+        }
+        let d = &self.b.dicts;
+        let [u, n, s, k] = self.reported;
+        out.new_users = d.users.names().skip(u).map(Into::into).collect();
+        out.new_names = d.names.names().skip(n).map(Into::into).collect();
+        out.new_strings = d.strings.names().skip(s).map(Into::into).collect();
+        out.new_sets = (k..d.sets.count())
+            .map(|id| d.sets.set(id as u32).to_vec())
+            .collect();
+        self.reported = [
+            d.users.len(),
+            d.names.len(),
+            d.strings.len(),
+            d.sets.count(),
+        ];
+        out
+    }
+}
+
+/// Maps one worker's local ids to the global ones.
+#[derive(Default)]
+struct IdMaps {
+    users: Vec<u32>,
+    names: Vec<u32>,
+    strings: Vec<u32>,
+    sets: Vec<u32>,
+}
+
+/// Adds a parsed batch to the global builder, in input order.
+fn merge(
+    b: &mut EventLogBuilder,
+    maps: &mut IdMaps,
+    p: Parsed,
+    options: &ReadOptions,
+    report: &mut ReadReport,
+) -> Result<()> {
+    if let Some(e) = p.fatal {
+        return Err(e);
+    }
+    if options.mode == ReadMode::Strict {
+        if let Some(bad) = p.bad.into_iter().next() {
+            return Err(AnalyticsError::Parse {
+                op: OP,
+                line: bad.line,
+                column: bad.column,
+                reason: bad.reason,
+            });
+        }
+    } else {
+        report.skipped.extend(p.bad);
+    }
+    for s in &p.new_users {
+        maps.users.push(b.dicts.users.intern(s, "users")?);
+    }
+    for s in &p.new_names {
+        maps.names.push(b.dicts.names.intern(s, "event names")?);
+    }
+    for s in &p.new_strings {
+        maps.strings.push(b.dicts.strings.intern(s, "strings")?);
+    }
+    if maps.sets.is_empty() {
+        maps.sets.push(0);
+    }
+    for set in &p.new_sets {
+        b.clear_props();
+        for &(k, v) in set {
+            let v = match v {
+                Stored::Str(id) => Stored::Str(maps.strings[id as usize]),
+                other => other,
+            };
+            b.add_prop(k, v);
+        }
+        maps.sets.push(b.finish_props()?);
+    }
+    let mut rev = p.revenue.iter().peekable();
+    for i in 0..p.ts.len() {
+        b.ensure_room()?;
+        let revenue = match rev.peek() {
+            Some(&&(row, r)) if row as usize == i => {
+                rev.next();
+                Some(r)
+            }
+            _ => None,
+        };
+        b.push_ids(
+            maps.users[p.user[i] as usize],
+            p.ts[i],
+            maps.names[p.name[i] as usize],
+            revenue,
+            maps.sets[p.set[i] as usize],
+        );
+    }
+    report.events += p.ts.len() as u64;
+    Ok(())
 }
 
 fn read_into<R: Read>(
@@ -352,48 +542,93 @@ fn read_into<R: Read>(
     for i in prop_idx {
         props.push((i, b.dicts.keys.intern(&names[i], "property keys")?));
     }
-    let mut rows = Rows {
-        b,
-        options,
+    let layout = Layout {
         names,
         user,
         time,
         event,
         revenue,
-        prop_cache: props.iter().map(|_| Recent::new()).collect(),
         props,
-        name_cache: Recent::new(),
     };
     let mut report = ReadReport {
         lines: 1,
         ..ReadReport::default()
     };
-    let mut rec = ByteRecord::new();
-    while rdr
-        .read_byte_record(&mut rec)
-        .map_err(|e| csv_error(e, &path))?
-    {
-        report.lines += 1;
-        let line = rec.position().map_or(report.lines, |p| p.line());
-        match rows.row(&rec) {
-            Ok(()) => report.events += 1,
-            Err(RowError::Fatal(e)) => return Err(e),
-            Err(RowError::Line(e)) => match options.mode {
-                ReadMode::Strict => {
-                    return Err(AnalyticsError::Parse {
-                        op: OP,
-                        line,
-                        column: e.column,
-                        reason: e.reason,
-                    })
+    // The CSV parser runs here; workers interpret the records in batches, each with its own
+    // dictionaries; their results are merged back in input order.
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let mut maps: Vec<IdMaps> = (0..workers).map(|_| IdMaps::default()).collect();
+    let parsed: Result<()> = std::thread::scope(|scope| {
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<Parsed>();
+        let mut inboxes = Vec::with_capacity(workers);
+        for _ in 0..workers {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(2);
+            let done = done_tx.clone();
+            let mut worker = Worker::new(options, &layout)?;
+            scope.spawn(move || {
+                for batch in rx {
+                    if done.send(worker.batch(&batch)).is_err() {
+                        break;
+                    }
                 }
-                ReadMode::Lenient => report.skipped.push(SkippedLine {
-                    line,
-                    column: e.column,
-                    reason: e.reason,
-                }),
-            },
+            });
+            inboxes.push(tx);
         }
-    }
-    Ok((rows.b.build()?, report))
+        drop(done_tx);
+        let mut pending: std::collections::BTreeMap<u64, Parsed> = Default::default();
+        let mut next_merge = 0u64;
+        let mut merge_ready = |pending: &mut std::collections::BTreeMap<u64, Parsed>,
+                               next_merge: &mut u64,
+                               b: &mut EventLogBuilder,
+                               report: &mut ReadReport|
+         -> Result<()> {
+            while let Some(p) = pending.remove(next_merge) {
+                let w = (*next_merge % workers as u64) as usize;
+                merge(b, &mut maps[w], p, options, report)?;
+                *next_merge += 1;
+            }
+            Ok(())
+        };
+        let mut rec = ByteRecord::new();
+        let mut batch = Batch::default();
+        let mut seq = 0u64;
+        loop {
+            let more = rdr
+                .read_byte_record(&mut rec)
+                .map_err(|e| csv_error(e, &path))?;
+            if more {
+                report.lines += 1;
+                let line = rec.position().map_or(report.lines, |p| p.line());
+                batch.push(&rec, line);
+            }
+            if batch.records.len() >= BATCH_RECORDS || (!more && !batch.records.is_empty()) {
+                batch.seq = seq;
+                let full = std::mem::take(&mut batch);
+                if inboxes[(seq % workers as u64) as usize].send(full).is_err() {
+                    return Err(AnalyticsError::invalid(OP, "a reader thread stopped"));
+                }
+                seq += 1;
+                while let Ok(p) = done_rx.try_recv() {
+                    pending.insert(p.seq, p);
+                }
+                merge_ready(&mut pending, &mut next_merge, &mut b, &mut report)?;
+            }
+            if !more {
+                break;
+            }
+        }
+        drop(inboxes);
+        while next_merge < seq {
+            match done_rx.recv() {
+                Ok(p) => {
+                    pending.insert(p.seq, p);
+                    merge_ready(&mut pending, &mut next_merge, &mut b, &mut report)?;
+                }
+                Err(_) => return Err(AnalyticsError::invalid(OP, "a reader thread stopped")),
+            }
+        }
+        Ok(())
+    });
+    parsed?;
+    Ok((b.build()?, report))
 }
