@@ -30,8 +30,9 @@
 //!
 //! Distinct property *sets* (the `(key, value)` pairs of one event) are stored once: logs
 //! where properties describe the user or the device (`platform`, `country`) have few distinct
-//! sets, and an event refers to its set by id. So 10 million events take about 160 MB plus
-//! the dictionaries ([`EventLog::memory_bytes`] reports the total).
+//! sets, and an event refers to its set by id. The generated log of 10 million events
+//! (200,000 users, `platform` and `country` on every event) takes 18.5 bytes per event in all,
+//! dictionaries included ([`EventLog::memory_bytes`]).
 //!
 //! # Order and ties
 //! The sort is stable: events of one user with equal timestamps keep the order in which they

@@ -35,6 +35,12 @@
 //! key is in both, the nested object's value wins. A property that is `null` is absent; a
 //! nested array or object is an error. A user id may be a string or an integer.
 //!
+//! # Threads
+//! The CSV reader parses records on the calling thread and hands them, in batches, to one
+//! worker thread per core (at most four), which check and intern them with dictionaries of
+//! their own; the batches are merged back in input order, so the log, the line numbers and the
+//! report are those of a sequential read. The JSON Lines reader runs on the calling thread.
+//!
 //! # Timestamps
 //! See [`TimestampFormat`]. A timestamp must lie in the years 0000–9999.
 //!
