@@ -203,12 +203,17 @@ const BATCH_RECORDS: usize = 8192;
 impl Batch {
     fn push(&mut self, rec: &ByteRecord, line: u64) {
         let first = self.fields.len() as u32;
-        for f in rec.iter() {
-            let start = self.data.len() as u32;
-            self.data.extend_from_slice(f);
-            self.fields.push((start, self.data.len() as u32));
+        // A record keeps its fields back to back: one copy, then the ranges shifted.
+        let base = self.data.len() as u32;
+        self.data.extend_from_slice(rec.as_slice());
+        for i in 0..rec.len() {
+            if let Some(r) = rec.range(i) {
+                self.fields
+                    .push((base + r.start as u32, base + r.end as u32));
+            }
         }
-        self.records.push((first, rec.len() as u32, line));
+        self.records
+            .push((first, (self.fields.len() as u32) - first, line));
     }
 }
 
