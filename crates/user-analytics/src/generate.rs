@@ -331,8 +331,10 @@ fn rfc3339_into(ts: Timestamp, out: &mut [u8; 24]) {
 }
 
 /// Writes `log` as CSV to `path` (atomically), in global time order (ties by user), with
-/// the columns `user_id, timestamp` (RFC 3339 UTC with ms)`, event, revenue` and one column
-/// per property key in key order; an absent value is an empty field.
+/// the columns `user_id`, `timestamp` (RFC 3339 UTC with ms), `event`, `revenue` and one column
+/// per property key in key order; an absent value is an empty field. Fields are quoted when
+/// needed. Reading the file back with type inference gives the same log, except that a string
+/// property that reads as a number or a boolean (`"42"`, `"true"`) comes back typed.
 ///
 /// # Errors
 /// [`AnalyticsError::Io`] naming the file if writing fails.

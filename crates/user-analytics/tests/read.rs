@@ -313,3 +313,31 @@ fn bad_lines_keep_their_numbers_across_many_batches() {
         "{err}"
     );
 }
+
+#[test]
+fn written_csv_quotes_awkward_values() {
+    use youshi_user_analytics::event::{Event, EventLog};
+    let log = EventLog::from_events([
+        Event::new("a,b", 1, "say \"hi\"").with_property("note", "two\nlines"),
+        Event::new("c", 2, "x")
+            .with_property("n", 1.5)
+            .with_revenue(0.25),
+    ])
+    .unwrap();
+    let path = std::env::temp_dir().join(format!("youshi-quotes-{}.csv", std::process::id()));
+    write_csv(&log, &path).unwrap();
+    let (back, report) = read_csv_file(&path, &ReadOptions::default()).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!((report.events, report.lines), (2, 3));
+    let a = back.user_events_by_name("a,b").unwrap().next().unwrap();
+    assert_eq!(a.name(), "say \"hi\"");
+    assert_eq!(a.property("note"), Some(PropertyRef::Str("two\nlines")));
+    let c = back.user_events_by_name("c").unwrap().next().unwrap();
+    assert_eq!(
+        (c.revenue(), c.property("n")),
+        (Some(0.25), Some(PropertyRef::Number(1.5)))
+    );
+    // A directory that does not exist: an I/O error naming the file.
+    let err = write_csv(&log, std::env::temp_dir().join("youshi-no-dir/x.csv")).unwrap_err();
+    assert!(err.to_string().contains("youshi-no-dir"), "{err}");
+}
