@@ -15,4 +15,15 @@ pub mod transactions;
 
 pub mod time;
 
+pub mod active;
+pub mod event;
+pub mod filter;
+pub mod funnel;
+pub mod generate;
+mod intern;
+pub mod paths;
+pub mod read;
+pub mod retention;
+pub mod session;
+
 pub use error::{AnalyticsError, Result};
