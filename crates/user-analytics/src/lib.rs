@@ -6,6 +6,7 @@
 pub mod error;
 
 pub mod abtest;
+pub mod chart;
 pub mod churn;
 pub mod clv;
 pub mod kmeans;
