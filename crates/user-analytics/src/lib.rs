@@ -25,6 +25,7 @@ pub mod generate;
 mod intern;
 pub mod paths;
 pub mod read;
+pub mod report;
 pub mod retention;
 pub mod session;
 
