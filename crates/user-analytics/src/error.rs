@@ -68,6 +68,15 @@ pub enum AnalyticsError {
         /// The last parameter estimate, formatted.
         last_estimate: String,
     },
+    /// Building or training a model failed in the layers or optimizer underneath.
+    #[error("{op}: {source}")]
+    Model {
+        /// The operation (`"train churn model"`).
+        op: &'static str,
+        /// The underlying layer, autograd or optimizer error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// Writing JSON failed.
     #[error("{op}: {source}")]
     Json {
@@ -85,6 +94,14 @@ impl AnalyticsError {
         AnalyticsError::InvalidArgument {
             op,
             reason: reason.into(),
+        }
+    }
+
+    /// An [`AnalyticsError::Model`] error wrapping a layer or optimizer error.
+    pub fn model(op: &'static str, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        AnalyticsError::Model {
+            op,
+            source: Box::new(source),
         }
     }
 

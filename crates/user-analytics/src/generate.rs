@@ -277,7 +277,7 @@ pub fn generate(config: &GeneratorConfig) -> Result<EventLog> {
 
 /// Writes `bytes` produced by `fill` to `path` atomically: a temporary file in the same
 /// directory, synced, then renamed over `path`.
-fn write_atomic(
+pub(crate) fn write_atomic(
     op: &'static str,
     path: &Path,
     fill: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,

@@ -6,6 +6,8 @@
 pub mod error;
 
 pub mod abtest;
+pub mod chart;
+pub mod churn;
 pub mod clv;
 pub mod kmeans;
 pub mod rfm;
@@ -23,6 +25,7 @@ pub mod generate;
 mod intern;
 pub mod paths;
 pub mod read;
+pub mod report;
 pub mod retention;
 pub mod session;
 

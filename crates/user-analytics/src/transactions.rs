@@ -396,10 +396,92 @@ fn parse_yyyymmdd(s: &str) -> Option<i64> {
     checked_days_from_civil(year, month, day)
 }
 
+/// The purchases in an event log: one [`Transaction`] per event named `event_name` that
+/// carries revenue, with the event's user, timestamp and revenue, in user then time order.
+/// Events of that name without revenue are skipped.
+///
+/// # Errors
+/// [`AnalyticsError::Empty`] when the log holds no `event_name` event with revenue (naming
+/// how many such events lack it).
+///
+/// # Examples
+/// ```
+/// use youshi_user_analytics::event::{Event, EventLog};
+/// use youshi_user_analytics::transactions::from_event_log;
+/// let log = EventLog::from_events([
+///     Event::new("a", 5, "purchase").with_revenue(9.5),
+///     Event::new("a", 7, "view"),
+///     Event::new("b", 3, "purchase").with_revenue(20.0),
+/// ])?;
+/// let tx = from_event_log(&log, "purchase")?;
+/// assert_eq!(tx.len(), 2);
+/// assert_eq!((tx[0].customer.as_str(), tx[0].time, tx[0].amount), ("a", 5, 9.5));
+/// # Ok::<(), youshi_user_analytics::AnalyticsError>(())
+/// ```
+pub fn from_event_log(log: &crate::event::EventLog, event_name: &str) -> Result<Vec<Transaction>> {
+    let op = "transactions from event log";
+    let mut out = Vec::new();
+    let mut without_revenue = 0usize;
+    if let Some(id) = log.name_id(event_name) {
+        for u in log.users() {
+            for e in log.user_events(u).filter(|e| e.name_id() == id) {
+                match e.revenue() {
+                    Some(amount) => out.push(Transaction::new(e.user(), e.timestamp(), amount)),
+                    None => without_revenue += 1,
+                }
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(AnalyticsError::empty(
+            op,
+            format!(
+                "no {event_name:?} event with revenue in {} events ({without_revenue} {event_name:?} \
+                 events without revenue)",
+                log.len()
+            ),
+        ));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::time::days_from_civil;
+
+    #[test]
+    fn from_event_log_keeps_purchases_with_revenue() {
+        use crate::event::{Event, EventLog};
+        let log = EventLog::from_events([
+            Event::new("b", 30, "purchase").with_revenue(2.0),
+            Event::new("a", 20, "purchase"),
+            Event::new("a", 10, "purchase").with_revenue(1.5),
+            Event::new("b", 10, "purchase").with_revenue(3.0),
+            Event::new("a", 5, "view").with_revenue(99.0),
+        ])
+        .unwrap();
+        let tx = from_event_log(&log, "purchase").unwrap();
+        let got: Vec<(&str, i64, f64)> = tx
+            .iter()
+            .map(|t| (t.customer.as_str(), t.time, t.amount))
+            .collect();
+        // Users in first-seen order ("b" first), each in time order.
+        assert_eq!(got, [("b", 10, 3.0), ("b", 30, 2.0), ("a", 10, 1.5)]);
+        let err = from_event_log(&log, "refund").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(r#"no "refund" event with revenue in 5 events"#),
+            "{err}"
+        );
+        let only_missing = EventLog::from_events([Event::new("a", 1, "purchase")]).unwrap();
+        let err = from_event_log(&only_missing, "purchase").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(r#"(1 "purchase" events without revenue)"#),
+            "{err}"
+        );
+    }
 
     #[test]
     fn cdnow_rejects_bad_records_with_line_and_column() {
