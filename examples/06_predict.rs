@@ -89,22 +89,25 @@ fn predict(opts: &Options) -> Result<(), BoxError> {
         .iter()
         .map(|&i| ascii_art(&bytes[i * 784..(i + 1) * 784]))
         .collect();
-    println!();
-    for &i in &shown {
-        let mark = if predicted[i] == truth[i] {
-            "ok"
-        } else {
-            "WRONG"
-        };
-        let caption = format!("#{i}: {} (label {}) {mark}", predicted[i], truth[i]);
-        print!("{caption:<32}");
-    }
-    println!();
-    for line in 0..14 {
-        for art in &arts {
-            print!("{:<32}", art[line]);
+    // Three images side by side: the correct ones, then the mistakes.
+    for (ids, arts) in shown.chunks(SHOWN).zip(arts.chunks(SHOWN)) {
+        println!();
+        for &i in ids {
+            let mark = if predicted[i] == truth[i] {
+                "ok"
+            } else {
+                "WRONG"
+            };
+            let caption = format!("#{i}: {} (label {}) {mark}", predicted[i], truth[i]);
+            print!("{caption:<32}");
         }
         println!();
+        for line in 0..14 {
+            for art in arts {
+                print!("{:<32}", art.get(line).map_or("", String::as_str));
+            }
+            println!();
+        }
     }
 
     // The confusion matrix: rows are true labels, columns predictions.
