@@ -6,7 +6,7 @@ mod common;
 
 use std::error::Error;
 
-use common::{mlp, spirals, temp_dir, MomentumSgd, Shuffled, StepDecay};
+use common::{mlp, spirals, temp_dir, Shuffled};
 use youshi_autograd::Var;
 use youshi_data::Batch;
 use youshi_layers::{CrossEntropyLoss, ModuleExt, Sequential};
@@ -14,15 +14,16 @@ use youshi_optim::fit::{
     loss_fn, Accuracy, Callback, Context, EarlyStopping, Logs, Progress, SchedulerStep,
     TopKAccuracy, Trainer,
 };
-use youshi_optim::Result;
+use youshi_optim::{Result, Sgd, SgdConfig, StepLr};
 
 type Outcome = std::result::Result<(), Box<dyn Error>>;
 
 /// The page's starting point: an MLP with dropout, an optimizer over its parameters, a
 /// shuffled training set and a validation set.
-fn setup() -> (Sequential, MomentumSgd, Shuffled, Vec<Batch>) {
+fn setup() -> (Sequential, Sgd, Shuffled, Vec<Batch>) {
     let model = mlp(16, 2, 0.1, 1);
-    let optimizer = MomentumSgd::new(model.params(), 0.05, 0.9);
+    let optimizer = Sgd::new(model.params(), SgdConfig::default().lr(0.05).momentum(0.9))
+        .expect("valid SGD options");
     (
         model,
         optimizer,
@@ -82,7 +83,7 @@ fn a_closure_loss() -> Outcome {
 #[test]
 fn a_schedule() -> Outcome {
     let (model, mut optimizer, mut train, mut val) = setup();
-    let schedule = StepDecay::new(&mut optimizer, 1, 0.5);
+    let schedule = StepLr::new(&mut optimizer, 1, 0.5)?;
     // --- guide ---
     let trainer = Trainer::new(&model, CrossEntropyLoss::new(), optimizer)
         .scheduler(schedule, SchedulerStep::PerEpoch)

@@ -5,32 +5,8 @@
 //! use youshi_data::Batch;
 //! use youshi_layers::{CrossEntropyLoss, Linear, ModuleExt, Relu, Sequential};
 //! use youshi_optim::fit::{Accuracy, EarlyStopping, Progress, Trainer};
+//! use youshi_optim::{Sgd, SgdConfig};
 //! use youshi_tensor::{seeded_rng, Tensor};
-//! # use youshi_autograd::Param;
-//! # use youshi_optim::{HyperParams, Optimizer, OptimizerState, Result};
-//! # struct PlainSgd { params: Vec<Param>, lr: f64 }
-//! # impl HyperParams for PlainSgd {
-//! #     fn num_groups(&self) -> usize { 1 }
-//! #     fn lr(&self, _: usize) -> f64 { self.lr }
-//! #     fn set_lr(&mut self, _: usize, lr: f64) { self.lr = lr }
-//! #     fn momentum(&self, _: usize) -> Option<f64> { None }
-//! #     fn set_momentum(&mut self, _: usize, _: f64) -> bool { false }
-//! # }
-//! # impl Optimizer for PlainSgd {
-//! #     fn name(&self) -> &'static str { "PlainSgd" }
-//! #     fn step(&mut self) -> Result<()> {
-//! #         for p in &self.params {
-//! #             let lr = self.lr as f32;
-//! #             p.update(|v, g| if let Some(g) = g { v.array_mut().zip_mut_with(&g.view(), |w, &d| *w -= lr * d) });
-//! #         }
-//! #         Ok(())
-//! #     }
-//! #     fn zero_grad(&self) { self.params.iter().for_each(|p| p.zero_grad()) }
-//! #     fn params(&self) -> Vec<Param> { self.params.clone() }
-//! #     fn state(&self) -> OptimizerState { OptimizerState { kind: "PlainSgd".into(), ..Default::default() } }
-//! #     fn load_state(&mut self, _: &OptimizerState) -> Result<()> { Ok(()) }
-//! #     fn hyper_params(&mut self) -> &mut dyn HyperParams { self }
-//! # }
 //!
 //! // Two Gaussian blobs, classes 0 and 1, in batches of 20.
 //! let mut rng = seeded_rng(0);
@@ -47,7 +23,7 @@
 //!     .add(Linear::new(2, 8, &mut rng)?)
 //!     .add(Relu)
 //!     .add(Linear::new(8, 2, &mut rng)?);
-//! let optimizer = PlainSgd { params: model.params(), lr: 0.1 };
+//! let optimizer = Sgd::new(model.params(), SgdConfig::default().lr(0.1))?;
 //! let mut trainer = Trainer::new(&model, CrossEntropyLoss::new(), optimizer)
 //!     .metric(Accuracy::new())
 //!     .callback(EarlyStopping::new("val_loss").patience(3).restore_best(true))

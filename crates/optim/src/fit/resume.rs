@@ -97,32 +97,8 @@ impl<T: Element> Trainer<'_, T> {
     /// use youshi_data::Batch;
     /// use youshi_layers::{Linear, ModuleExt, MseLoss};
     /// use youshi_optim::fit::{Progress, Trainer};
+    /// use youshi_optim::{Sgd, SgdConfig};
     /// use youshi_tensor::{seeded_rng, Tensor};
-    /// # use youshi_autograd::Param;
-    /// # use youshi_optim::{HyperParams, Optimizer, OptimizerState, Result};
-    /// # struct PlainSgd { params: Vec<Param>, lr: f64 }
-    /// # impl HyperParams for PlainSgd {
-    /// #     fn num_groups(&self) -> usize { 1 }
-    /// #     fn lr(&self, _: usize) -> f64 { self.lr }
-    /// #     fn set_lr(&mut self, _: usize, lr: f64) { self.lr = lr }
-    /// #     fn momentum(&self, _: usize) -> Option<f64> { None }
-    /// #     fn set_momentum(&mut self, _: usize, _: f64) -> bool { false }
-    /// # }
-    /// # impl Optimizer for PlainSgd {
-    /// #     fn name(&self) -> &'static str { "PlainSgd" }
-    /// #     fn step(&mut self) -> Result<()> {
-    /// #         for p in &self.params {
-    /// #             let lr = self.lr as f32;
-    /// #             p.update(|v, g| if let Some(g) = g { v.array_mut().zip_mut_with(&g.view(), |w, &d| *w -= lr * d) });
-    /// #         }
-    /// #         Ok(())
-    /// #     }
-    /// #     fn zero_grad(&self) { self.params.iter().for_each(|p| p.zero_grad()) }
-    /// #     fn params(&self) -> Vec<Param> { self.params.clone() }
-    /// #     fn state(&self) -> OptimizerState { OptimizerState { kind: "PlainSgd".into(), ..Default::default() } }
-    /// #     fn load_state(&mut self, _: &OptimizerState) -> Result<()> { Ok(()) }
-    /// #     fn hyper_params(&mut self) -> &mut dyn HyperParams { self }
-    /// # }
     /// let x = Tensor::<f32>::rand_normal([16, 3], 0.0, 1.0, &mut seeded_rng(1))?;
     /// let y = x.sum(&[1], false)?; // [16] targets against the [16, 1] output
     /// let mut data = vec![Batch::new(x, y)];
@@ -130,14 +106,16 @@ impl<T: Element> Trainer<'_, T> {
     ///
     /// // The first run: 2 epochs, then a checkpoint.
     /// let model = Linear::new(3, 1, &mut seeded_rng(0))?;
-    /// let mut first = Trainer::new(&model, MseLoss::new(), PlainSgd { params: model.params(), lr: 0.1 })
+    /// let sgd = Sgd::new(model.params(), SgdConfig::default().lr(0.1))?;
+    /// let mut first = Trainer::new(&model, MseLoss::new(), sgd)
     ///     .progress(Progress::Silent);
     /// first.fit(&mut data, None, 2)?;
     /// first.save_checkpoint(&path)?;
     ///
     /// // Later, a fresh process: the same set-up, resumed, continues at epoch 3.
     /// let model = Linear::new(3, 1, &mut seeded_rng(0))?;
-    /// let mut second = Trainer::new(&model, MseLoss::new(), PlainSgd { params: model.params(), lr: 0.1 })
+    /// let sgd = Sgd::new(model.params(), SgdConfig::default().lr(0.1))?;
+    /// let mut second = Trainer::new(&model, MseLoss::new(), sgd)
     ///     .progress(Progress::Silent);
     /// assert_eq!(second.resume_from(&path)?, 2);
     /// let history = second.fit(&mut data, None, 4)?;
