@@ -341,3 +341,46 @@ fn written_csv_quotes_awkward_values() {
     let err = write_csv(&log, std::env::temp_dir().join("youshi-no-dir/x.csv")).unwrap_err();
     assert!(err.to_string().contains("youshi-no-dir"), "{err}");
 }
+
+#[test]
+fn crlf_line_ends_blank_lines_and_quotes_late_in_the_input() {
+    let mut text = String::from("user_id,timestamp,event\r\n");
+    text.push_str("u1,later,x\r\n"); // line 2
+    for i in 0..20_000u64 {
+        text.push_str(&format!("u{},{},x\r\n", i % 3, 1_700_000_000 + i)); // lines 3..=20_002
+    }
+    text.push_str("\r\n"); // a blank line: 20_003
+    text.push_str("u9,1700000000,\"multi\r\nline\"\r\n"); // lines 20_004 and 20_005
+    text.push_str("u9,bad,x\r\n"); // line 20_006
+    text.push_str("u9,1700000001,y"); // line 20_007, no line end
+    let (log, report) = read_csv(text.as_bytes(), &lenient()).unwrap();
+    assert_eq!((report.events, report.blank_lines), (20_002, 1));
+    let lines: Vec<u64> = report.skipped.iter().map(|s| s.line).collect();
+    assert_eq!(lines, [2, 20_006]);
+    let u9: Vec<&str> = log
+        .user_events_by_name("u9")
+        .unwrap()
+        .map(|e| e.name())
+        .collect();
+    assert_eq!(u9, ["multi\r\nline", "y"]);
+    // The CR of each line end is not part of the last field.
+    assert_eq!(
+        log.user_events_by_name("u0")
+            .unwrap()
+            .next()
+            .unwrap()
+            .name(),
+        "x"
+    );
+    let err = read_csv(text.as_bytes(), &ReadOptions::default()).unwrap_err();
+    assert!(
+        matches!(err, AnalyticsError::Parse { line: 2, .. }),
+        "{err}"
+    );
+    let late = text.replacen("u1,later,x\r\n", "", 1);
+    let err = read_csv(late.as_bytes(), &ReadOptions::default()).unwrap_err();
+    assert!(
+        matches!(err, AnalyticsError::Parse { line: 20_005, .. }),
+        "{err}"
+    );
+}

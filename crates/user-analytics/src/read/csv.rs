@@ -221,6 +221,9 @@ impl Batch {
 #[derive(Default)]
 struct Parsed {
     seq: u64,
+    /// Records read (bad ones included), and blank ones.
+    records: u64,
+    blank: u64,
     user: Vec<u32>,
     ts: Vec<i64>,
     name: Vec<u32>,
@@ -382,6 +385,37 @@ impl<'o> Worker<'o> {
         Ok(())
     }
 
+    /// Interprets one record: its fields (a trailing `\r` of the last one is the CR of a CRLF
+    /// line end) and its line number.
+    fn one(&mut self, rec: &mut [&[u8]], line: u64, out: &mut Parsed) -> bool {
+        if let Some(last) = rec.last_mut() {
+            if let Some(rest) = last.strip_suffix(b"\r") {
+                *last = rest;
+            }
+        }
+        if rec.len() == 1 && rec[0].is_empty() {
+            out.blank += 1;
+            return true;
+        }
+        out.records += 1;
+        match self.row(rec, out) {
+            Ok(()) => true,
+            Err(RowError::Line(e)) => {
+                out.bad.push(SkippedLine {
+                    line,
+                    column: e.column,
+                    reason: e.reason,
+                });
+                true
+            }
+            Err(RowError::Fatal(e)) => {
+                out.fatal = Some(e);
+                false
+            }
+        }
+    }
+
+    /// Records parsed on the reading thread.
     fn batch(&mut self, batch: &Batch) -> Parsed {
         let mut out = Parsed {
             seq: batch.seq,
@@ -393,19 +427,58 @@ impl<'o> Worker<'o> {
             for &(a, b) in &batch.fields[first as usize..(first + n) as usize] {
                 rec.push(&batch.data[a as usize..b as usize]);
             }
-            match self.row(&rec, &mut out) {
-                Ok(()) => {}
-                Err(RowError::Line(e)) => out.bad.push(SkippedLine {
-                    line,
-                    column: e.column,
-                    reason: e.reason,
-                }),
-                Err(RowError::Fatal(e)) => {
-                    out.fatal = Some(e);
+            if !self.one(&mut rec, line, &mut out) {
+                break;
+            }
+        }
+        self.finish(out)
+    }
+
+    /// Raw lines (complete records, no quotes), parsed here; `first_line` is the number of
+    /// their first line.
+    fn raw(&mut self, seq: u64, bytes: &[u8], first_line: u64) -> Parsed {
+        let mut out = Parsed {
+            seq,
+            ..Parsed::default()
+        };
+        let mut rdr = csv_reader(false, bytes);
+        let mut record = ByteRecord::new();
+        loop {
+            match rdr.read_byte_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    let line = first_line + e.position().map_or(1, |p| p.line()) - 1;
+                    out.fatal = Some(AnalyticsError::Parse {
+                        op: OP,
+                        line,
+                        column: None,
+                        reason: e.to_string(),
+                    });
                     break;
                 }
             }
+            let line = first_line + record.position().map_or(1, |p| p.line()) - 1;
+            let n = record.len();
+            let go = if n <= 32 {
+                let mut fields: [&[u8]; 32] = [&[]; 32];
+                for (slot, f) in fields.iter_mut().zip(record.iter()) {
+                    *slot = f;
+                }
+                self.one(&mut fields[..n], line, &mut out)
+            } else {
+                let mut fields: Vec<&[u8]> = record.iter().collect();
+                self.one(&mut fields, line, &mut out)
+            };
+            if !go {
+                break;
+            }
         }
+        self.finish(out)
+    }
+
+    /// Adds to `out` what the dictionaries gained since the last batch.
+    fn finish(&mut self, mut out: Parsed) -> Parsed {
         let d = &self.b.dicts;
         let [u, n, s, k] = self.reported;
         out.new_users = d.users.names().skip(u).map(Into::into).collect();
@@ -423,6 +496,58 @@ impl<'o> Worker<'o> {
         out
     }
 }
+
+/// Work for a worker: records parsed on the reading thread, or raw lines.
+enum Work {
+    Records(Batch),
+    Raw {
+        seq: u64,
+        bytes: Vec<u8>,
+        first_line: u64,
+    },
+}
+
+/// A CSV reader that ends records at `\n` only, so line numbers are exact with CRLF line ends
+/// too (the `\r` is removed from the last field).
+fn csv_reader<R: Read>(headers: bool, r: R) -> ::csv::Reader<R> {
+    ReaderBuilder::new()
+        .has_headers(headers)
+        .flexible(true)
+        .terminator(::csv::Terminator::Any(b'\n'))
+        .buffer_capacity(1 << 16)
+        .from_reader(r)
+}
+
+/// Reads from `r` until `buf` holds `target` bytes; `true` at the end of the input.
+fn fill<R: Read>(r: &mut R, buf: &mut Vec<u8>, target: usize, path: &Path) -> Result<bool> {
+    while buf.len() < target {
+        let old = buf.len();
+        buf.resize(target, 0);
+        match r.read(&mut buf[old..]) {
+            Ok(0) => {
+                buf.truncate(old);
+                return Ok(true);
+            }
+            Ok(n) => buf.truncate(old + n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(old),
+            Err(source) => {
+                buf.truncate(old);
+                return Err(AnalyticsError::Io {
+                    op: OP,
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// Raw blocks are cut at the last line end before about this many bytes.
+const BLOCK: usize = 1 << 18;
+/// A line longer than this without a line end sends the rest of the input to the reading
+/// thread's parser.
+const MAX_LINE: usize = 1 << 24;
 
 /// Maps one worker's local ids to the global ones.
 #[derive(Default)]
@@ -498,21 +623,29 @@ fn merge(
         );
     }
     report.events += p.ts.len() as u64;
+    report.lines += p.records + p.blank;
+    report.blank_lines += p.blank;
     Ok(())
 }
 
 fn read_into<R: Read>(
-    reader: R,
+    mut reader: R,
     options: &ReadOptions,
     path: PathBuf,
     b: EventLogBuilder,
 ) -> Result<(EventLog, ReadReport)> {
-    let mut rdr = ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .buffer_capacity(1 << 16)
-        .from_reader(reader);
-    let header = rdr.byte_headers().map_err(|e| csv_error(e, &path))?.clone();
+    let mut buf: Vec<u8> = Vec::with_capacity(2 * BLOCK);
+    let mut eof = fill(&mut reader, &mut buf, BLOCK, &path)?;
+    while !eof && !buf.contains(&b'\n') && buf.len() < MAX_LINE {
+        let target = buf.len() + BLOCK;
+        eof = fill(&mut reader, &mut buf, target, &path)?;
+    }
+    let (header, header_end, mut line) = {
+        let mut hdr = csv_reader(true, &buf[..]);
+        let header = hdr.byte_headers().map_err(|e| csv_error(e, &path))?.clone();
+        let pos = hdr.position();
+        (header, (pos.byte() as usize).min(buf.len()), pos.line())
+    };
     if header.is_empty() {
         return Err(AnalyticsError::empty(OP, "the input has no header line"));
     }
@@ -523,6 +656,11 @@ fn read_into<R: Read>(
     if let Some(first) = names.first_mut() {
         if let Some(rest) = first.strip_prefix('\u{feff}') {
             *first = rest.to_string();
+        }
+    }
+    if let Some(last) = names.last_mut() {
+        if let Some(rest) = last.strip_suffix('\r') {
+            *last = rest.to_string();
         }
     }
     let user = find_column(&names, &options.user_column)?;
@@ -559,20 +697,31 @@ fn read_into<R: Read>(
         lines: 1,
         ..ReadReport::default()
     };
-    // The CSV parser runs here; workers interpret the records in batches, each with its own
-    // dictionaries; their results are merged back in input order.
+    // Blocks of whole lines without quotes go to the workers raw: every line end there ends a
+    // record. From the first block with a quote (a field may then hold a line end), the
+    // records are parsed on this thread and handed over in batches. Either way the workers
+    // check and intern with dictionaries of their own, and the results are merged in input
+    // order.
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
     let mut maps: Vec<IdMaps> = (0..workers).map(|_| IdMaps::default()).collect();
     let parsed: Result<()> = std::thread::scope(|scope| {
         let (done_tx, done_rx) = std::sync::mpsc::channel::<Parsed>();
         let mut inboxes = Vec::with_capacity(workers);
         for _ in 0..workers {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(2);
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Work>(2);
             let done = done_tx.clone();
             let mut worker = Worker::new(options, &layout)?;
             scope.spawn(move || {
-                for batch in rx {
-                    if done.send(worker.batch(&batch)).is_err() {
+                for work in rx {
+                    let parsed = match work {
+                        Work::Records(batch) => worker.batch(&batch),
+                        Work::Raw {
+                            seq,
+                            bytes,
+                            first_line,
+                        } => worker.raw(seq, &bytes, first_line),
+                    };
+                    if done.send(parsed).is_err() {
                         break;
                     }
                 }
@@ -582,44 +731,99 @@ fn read_into<R: Read>(
         drop(done_tx);
         let mut pending: std::collections::BTreeMap<u64, Parsed> = Default::default();
         let mut next_merge = 0u64;
-        let mut merge_ready = |pending: &mut std::collections::BTreeMap<u64, Parsed>,
-                               next_merge: &mut u64,
-                               b: &mut EventLogBuilder,
-                               report: &mut ReadReport|
+        let mut seq = 0u64;
+        let mut send = |work: Work,
+                        seq: &mut u64,
+                        pending: &mut std::collections::BTreeMap<u64, Parsed>,
+                        b: &mut EventLogBuilder,
+                        report: &mut ReadReport|
          -> Result<()> {
-            while let Some(p) = pending.remove(next_merge) {
-                let w = (*next_merge % workers as u64) as usize;
+            if inboxes[(*seq % workers as u64) as usize]
+                .send(work)
+                .is_err()
+            {
+                return Err(AnalyticsError::invalid(OP, "a reader thread stopped"));
+            }
+            *seq += 1;
+            while let Ok(p) = done_rx.try_recv() {
+                pending.insert(p.seq, p);
+            }
+            while let Some(p) = pending.remove(&next_merge) {
+                let w = (next_merge % workers as u64) as usize;
                 merge(b, &mut maps[w], p, options, report)?;
-                *next_merge += 1;
+                next_merge += 1;
             }
             Ok(())
         };
-        let mut rec = ByteRecord::new();
-        let mut batch = Batch::default();
-        let mut seq = 0u64;
+        let mut start = header_end;
+        let mut sequential = false;
         loop {
-            let more = rdr
-                .read_byte_record(&mut rec)
-                .map_err(|e| csv_error(e, &path))?;
-            if more {
-                report.lines += 1;
-                let line = rec.position().map_or(report.lines, |p| p.line());
-                batch.push(&rec, line);
-            }
-            if batch.records.len() >= BATCH_RECORDS || (!more && !batch.records.is_empty()) {
-                batch.seq = seq;
-                let full = std::mem::take(&mut batch);
-                if inboxes[(seq % workers as u64) as usize].send(full).is_err() {
-                    return Err(AnalyticsError::invalid(OP, "a reader thread stopped"));
+            let data = &buf[start..];
+            let cut = if eof {
+                data.len()
+            } else {
+                match data.iter().rposition(|&c| c == b'\n') {
+                    Some(p) => p + 1,
+                    None if data.len() < MAX_LINE => {
+                        let target = buf.len() + BLOCK;
+                        eof = fill(&mut reader, &mut buf, target, &path)?;
+                        continue;
+                    }
+                    None => {
+                        sequential = true;
+                        break;
+                    }
                 }
-                seq += 1;
-                while let Ok(p) = done_rx.try_recv() {
-                    pending.insert(p.seq, p);
-                }
-                merge_ready(&mut pending, &mut next_merge, &mut b, &mut report)?;
-            }
-            if !more {
+            };
+            let chunk = &data[..cut];
+            if chunk.contains(&b'"') {
+                sequential = true;
                 break;
+            }
+            if !chunk.is_empty() {
+                let lines = chunk.iter().filter(|&&c| c == b'\n').count() as u64;
+                let work = Work::Raw {
+                    seq,
+                    bytes: chunk.to_vec(),
+                    first_line: line,
+                };
+                line += lines;
+                send(work, &mut seq, &mut pending, &mut b, &mut report)?;
+            }
+            if eof {
+                break;
+            }
+            buf.drain(..start + cut);
+            start = 0;
+            eof = fill(&mut reader, &mut buf, BLOCK, &path)?;
+        }
+        if sequential {
+            let rest = buf.split_off(start);
+            let mut rdr = csv_reader(false, std::io::Cursor::new(rest).chain(&mut reader));
+            let mut rec = ByteRecord::new();
+            let mut batch = Batch::default();
+            loop {
+                let more = rdr
+                    .read_byte_record(&mut rec)
+                    .map_err(|e| csv_error(e, &path))?;
+                if more {
+                    let at = line + rec.position().map_or(1, |p| p.line()) - 1;
+                    batch.push(&rec, at);
+                }
+                if batch.records.len() >= BATCH_RECORDS || (!more && !batch.records.is_empty()) {
+                    batch.seq = seq;
+                    let full = std::mem::take(&mut batch);
+                    send(
+                        Work::Records(full),
+                        &mut seq,
+                        &mut pending,
+                        &mut b,
+                        &mut report,
+                    )?;
+                }
+                if !more {
+                    break;
+                }
             }
         }
         drop(inboxes);
@@ -627,7 +831,11 @@ fn read_into<R: Read>(
             match done_rx.recv() {
                 Ok(p) => {
                     pending.insert(p.seq, p);
-                    merge_ready(&mut pending, &mut next_merge, &mut b, &mut report)?;
+                    while let Some(p) = pending.remove(&next_merge) {
+                        let w = (next_merge % workers as u64) as usize;
+                        merge(&mut b, &mut maps[w], p, options, &mut report)?;
+                        next_merge += 1;
+                    }
                 }
                 Err(_) => return Err(AnalyticsError::invalid(OP, "a reader thread stopped")),
             }

@@ -36,10 +36,17 @@
 //! nested array or object is an error. A user id may be a string or an integer.
 //!
 //! # Threads
-//! The CSV reader parses records on the calling thread and hands them, in batches, to one
-//! worker thread per core (at most four), which check and intern them with dictionaries of
-//! their own; the batches are merged back in input order, so the log, the line numbers and the
-//! report are those of a sequential read. The JSON Lines reader runs on the calling thread.
+//! The CSV reader cuts the input into blocks of whole lines. One worker thread per core (at
+//! most four) parses each block, checks its records and interns them with dictionaries of
+//! its own; the blocks are merged back in input order, so the log, the line numbers and the
+//! report are those of a sequential read. From the first block holding a quote character on
+//! (a quoted field may hold a line end), the calling thread parses the records and the
+//! workers only check and intern them. The JSON Lines reader runs on the calling thread.
+//!
+//! # Line ends
+//! Lines end with `\n` or `\r\n` (a lone `\r` does not end a line). A CSV line that is
+//! empty or holds only a `\r` is blank: it holds no event and counts in
+//! [`ReadReport::blank_lines`].
 //!
 //! # Timestamps
 //! See [`TimestampFormat`]. A timestamp must lie in the years 0000–9999.
@@ -52,8 +59,7 @@
 //! A line is bad when it has the wrong number of fields (CSV), is not a JSON object (JSON
 //! Lines), is not UTF-8, or has an empty or missing user id or event name, a missing or
 //! unparsable timestamp, a revenue that is not a finite number, or an unsupported property.
-//! Blank lines hold no event and are counted in [`ReadReport::blank_lines`] (JSON Lines; the
-//! CSV parser skips them).
+//! Blank lines hold no event (see *Line ends*).
 
 mod csv;
 mod jsonl;
@@ -195,9 +201,9 @@ pub struct SkippedLine {
 /// What a read did: lines seen, events kept, and every skipped line.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ReadReport {
-    /// Lines read: for CSV the header and the data records (a record may span lines inside
-    /// quotes; blank lines are skipped by the parser), for JSON Lines every line, blank ones
-    /// included.
+    /// Lines read: for CSV the header, the data records (a record may span lines inside
+    /// quotes) and the blank lines that hold a `\r` (the parser skips empty ones), for JSON
+    /// Lines every line, blank ones included.
     pub lines: u64,
     /// Events added to the log.
     pub events: u64,
