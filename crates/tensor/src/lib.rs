@@ -33,6 +33,7 @@
 pub mod element;
 pub mod error;
 pub(crate) mod kernels;
+pub mod math;
 pub mod ops;
 pub mod parallel;
 pub mod random;
