@@ -197,7 +197,7 @@ pub(crate) fn map_view<T: Element, F: Fn(T) -> T + Sync + Send>(
 }
 
 /// The slice kernel `f(src, dst)` over every element of `v`, keeping a dense layout (see the
-/// module docs); a strided view is first gathered in row-major order.
+/// module docs); a strided view is first copied into row-major order.
 pub(crate) fn map_view_chunks<T: Element, F: Fn(&[T], &mut [T]) + Sync>(
     v: ArrayViewD<'_, T>,
     min_par: usize,
@@ -211,8 +211,11 @@ pub(crate) fn map_view_chunks<T: Element, F: Fn(&[T], &mut [T]) + Sync>(
             return from_permuted(&v, &perm, map_slice_chunks(s, min_par, f));
         }
     }
-    let gathered: Vec<T> = v.iter().copied().collect();
-    from_row_major(v.shape(), map_slice_chunks(&gathered, min_par, f))
+    let gathered = v.as_standard_layout();
+    let s = gathered
+        .as_slice()
+        .expect("a standard-layout array exposes its slice");
+    from_row_major(v.shape(), map_slice_chunks(s, min_par, f))
 }
 
 /// `f` over two views of the same shape, keeping a dense layout they share.
