@@ -34,6 +34,7 @@ pub mod element;
 pub mod error;
 pub mod fs;
 pub(crate) mod kernels;
+pub mod math;
 pub mod ops;
 pub mod parallel;
 pub mod random;

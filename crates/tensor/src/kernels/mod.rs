@@ -6,6 +6,9 @@
 pub(crate) mod conv;
 pub(crate) mod gemm;
 pub(crate) mod pool;
+pub(crate) mod transcendental;
+
+pub use transcendental::Transcendental;
 
 /// Per-type kernel entry points, implemented for `f32` and `f64` only.
 ///
@@ -36,6 +39,14 @@ pub trait KernelScalar: Copy + Send + Sync + 'static {
         rsc: isize,
         csc: isize,
     );
+
+    /// `op(src[i])` into `dst[i]`; the slices have equal lengths. Vectorised for `f32`, the
+    /// scalar `libm` functions for `f64`.
+    fn transcendental_map(op: Transcendental, src: &[Self], dst: &mut [Self]);
+
+    /// `op` applied to every element of `xs` in place (as
+    /// [`transcendental_map`](KernelScalar::transcendental_map)).
+    fn transcendental_apply(op: Transcendental, xs: &mut [Self]);
 }
 
 impl KernelScalar for f32 {
@@ -62,6 +73,16 @@ impl KernelScalar for f32 {
             matrixmultiply::sgemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc)
         }
     }
+
+    #[inline]
+    fn transcendental_map(op: Transcendental, src: &[f32], dst: &mut [f32]) {
+        transcendental::map_f32(op, src, dst)
+    }
+
+    #[inline]
+    fn transcendental_apply(op: Transcendental, xs: &mut [f32]) {
+        transcendental::apply_f32(op, xs)
+    }
 }
 
 impl KernelScalar for f64 {
@@ -87,5 +108,15 @@ impl KernelScalar for f64 {
         unsafe {
             matrixmultiply::dgemm(m, k, n, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc)
         }
+    }
+
+    #[inline]
+    fn transcendental_map(op: Transcendental, src: &[f64], dst: &mut [f64]) {
+        transcendental::map_f64(op, src, dst)
+    }
+
+    #[inline]
+    fn transcendental_apply(op: Transcendental, xs: &mut [f64]) {
+        transcendental::apply_f64(op, xs)
     }
 }

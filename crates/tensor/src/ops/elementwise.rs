@@ -22,7 +22,8 @@ use crate::shape::broadcast_shapes;
 use crate::tensor::Tensor;
 
 use kernel::{
-    from_row_major, map_view, zip3_slices, zip3_views, zip_same_shape, zip_views, BroadcastPlan,
+    from_row_major, map_view, map_view_chunks, zip3_slices, zip3_views, zip_same_shape, zip_views,
+    BroadcastPlan,
 };
 pub(crate) use kernel::{PAR_MIN_CHEAP, PAR_MIN_COSTLY};
 
@@ -139,6 +140,17 @@ impl<T: Element> Tensor<T> {
     /// [`map_par`](Tensor::map_par) with the element count above which the work goes parallel.
     pub(crate) fn map_with<F: Fn(T) -> T + Sync + Send>(&self, min_par: usize, f: F) -> Self {
         Tensor::from_array(map_view(self.view(), min_par, &f))
+    }
+
+    /// Like [`map_with`](Tensor::map_with) for a slice kernel `f(src, dst)` that writes
+    /// `dst[i]` from `src[i]` (the slices have equal lengths; they are chunks of the tensor
+    /// when the work goes parallel).
+    pub(crate) fn map_chunks_with<F: Fn(&[T], &mut [T]) + Sync>(
+        &self,
+        min_par: usize,
+        f: F,
+    ) -> Self {
+        Tensor::from_array(map_view_chunks(self.view(), min_par, &f))
     }
 
     /// Elementwise sum with broadcasting, like `torch.add`.

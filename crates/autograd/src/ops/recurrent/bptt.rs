@@ -1,7 +1,7 @@
 //! The two loops of the fused recurrence: the forward over time, keeping the activations,
 //! and the backward through time that reuses them (equations in the [parent module](super)).
 
-use youshi_tensor::{Element, Tensor};
+use youshi_tensor::{math, Element, Tensor};
 
 use crate::error::Result;
 use crate::ops::recurrent::{CellKind, Dims, RecurrenceOptions};
@@ -16,18 +16,6 @@ pub(crate) struct Saved<T: Element> {
     extra: Vec<T>,
     /// `[T, B, H]`: LSTM cell state entering each step.
     c_prev: Vec<T>,
-}
-
-/// The logistic function, computed from `e^-|x|` so that no exponential overflows.
-#[inline]
-fn sigmoid<T: Element>(x: T) -> T {
-    let e = (-x.abs()).exp();
-    let r = T::one() / (T::one() + e);
-    if x >= T::zero() {
-        r
-    } else {
-        e * r
-    }
 }
 
 /// The forward pass: returns `[T + S, B, H]` (the outputs, then `h_n`, then `c_n` for the
@@ -73,6 +61,8 @@ pub(crate) fn forward<T: Element>(
     let mut saved_acts = buffer(true, steps * batch * gh);
     let mut saved_extra = buffer(!is_rnn, steps * bh);
     let mut saved_c_prev = buffer(kind.has_cell_state(), steps * bh);
+    // One row's cell state (LSTM) or candidate (GRU) on its way through `tanh`.
+    let mut scratch = vec![T::zero(); nh];
     for step in 0..steps {
         let t = if opts.reverse { steps - 1 - step } else { step };
         let mut hw = Tensor::from_vec(h.clone(), [batch, nh])?
@@ -96,7 +86,6 @@ pub(crate) fn forward<T: Element>(
                 continue;
             }
             let x = &xs[(t * batch + b) * gh..(t * batch + b + 1) * gh];
-            let hr = &hw[b * gh..(b + 1) * gh];
             let row = b * nh..(b + 1) * nh;
             let o = &mut out[t * bh + b * nh..t * bh + (b + 1) * nh];
             let acts = if save {
@@ -110,65 +99,75 @@ pub(crate) fn forward<T: Element>(
                 None
             };
             let hb = &mut h[row.clone()];
+            // The pre-activations `X_t + H_t` of this row, activated in place below.
+            let gates = &mut hw[b * gh..(b + 1) * gh];
             match kind {
                 CellKind::RnnTanh | CellKind::RnnRelu => {
-                    for j in 0..nh {
-                        let a = x[j] + hr[j];
-                        let v = if kind == CellKind::RnnTanh {
-                            a.tanh()
-                        } else {
-                            a.max(T::zero())
-                        };
-                        hb[j] = v;
-                        o[j] = v;
+                    for (a, &xv) in gates.iter_mut().zip(x) {
+                        *a += xv;
                     }
+                    if kind == CellKind::RnnTanh {
+                        math::tanh_in_place(gates);
+                    } else {
+                        for a in gates.iter_mut() {
+                            *a = a.max(T::zero());
+                        }
+                    }
+                    hb.copy_from_slice(gates);
+                    o.copy_from_slice(gates);
                     if let Some(acts) = acts {
-                        acts.copy_from_slice(hb);
+                        acts.copy_from_slice(gates);
                     }
                 }
                 CellKind::Lstm => {
+                    for (a, &xv) in gates.iter_mut().zip(x) {
+                        *a += xv;
+                    }
+                    math::sigmoid_in_place(&mut gates[..2 * nh]);
+                    math::tanh_in_place(&mut gates[2 * nh..3 * nh]);
+                    math::sigmoid_in_place(&mut gates[3 * nh..]);
+                    let (i, rest) = gates.split_at(nh);
+                    let (f, rest) = rest.split_at(nh);
+                    let (gg, og) = rest.split_at(nh);
                     let cb = &mut c[row];
-                    let mut acts = acts;
-                    let mut extra = extra;
                     for j in 0..nh {
-                        let i = sigmoid(x[j] + hr[j]);
-                        let f = sigmoid(x[nh + j] + hr[nh + j]);
-                        let gg = (x[2 * nh + j] + hr[2 * nh + j]).tanh();
-                        let og = sigmoid(x[3 * nh + j] + hr[3 * nh + j]);
-                        let cn = f * cb[j] + i * gg;
-                        let tc = cn.tanh();
+                        let cn = f[j] * cb[j] + i[j] * gg[j];
                         cb[j] = cn;
-                        hb[j] = og * tc;
-                        o[j] = hb[j];
-                        if let Some(a) = acts.as_deref_mut() {
-                            a[j] = i;
-                            a[nh + j] = f;
-                            a[2 * nh + j] = gg;
-                            a[3 * nh + j] = og;
-                        }
-                        if let Some(e) = extra.as_deref_mut() {
-                            e[j] = tc;
-                        }
+                        scratch[j] = cn;
+                    }
+                    math::tanh_in_place(&mut scratch);
+                    for j in 0..nh {
+                        hb[j] = og[j] * scratch[j];
+                    }
+                    o.copy_from_slice(hb);
+                    if let Some(a) = acts {
+                        a.copy_from_slice(gates);
+                    }
+                    if let Some(e) = extra {
+                        e.copy_from_slice(&scratch);
                     }
                 }
                 CellKind::Gru => {
-                    let mut acts = acts;
-                    let mut extra = extra;
+                    let (rz, hn) = gates.split_at_mut(2 * nh);
+                    for (a, &xv) in rz.iter_mut().zip(x) {
+                        *a += xv;
+                    }
+                    math::sigmoid_in_place(rz);
+                    let (r, z) = rz.split_at(nh);
                     for j in 0..nh {
-                        let r = sigmoid(x[j] + hr[j]);
-                        let z = sigmoid(x[nh + j] + hr[nh + j]);
-                        let hn = hr[2 * nh + j];
-                        let n = (x[2 * nh + j] + r * hn).tanh();
-                        hb[j] = (T::one() - z) * n + z * hb[j];
-                        o[j] = hb[j];
-                        if let Some(a) = acts.as_deref_mut() {
-                            a[j] = r;
-                            a[nh + j] = z;
-                            a[2 * nh + j] = n;
-                        }
-                        if let Some(e) = extra.as_deref_mut() {
-                            e[j] = hn;
-                        }
+                        scratch[j] = x[2 * nh + j] + r[j] * hn[j];
+                    }
+                    math::tanh_in_place(&mut scratch);
+                    for j in 0..nh {
+                        hb[j] = (T::one() - z[j]) * scratch[j] + z[j] * hb[j];
+                    }
+                    o.copy_from_slice(hb);
+                    if let Some(a) = acts {
+                        a[..2 * nh].copy_from_slice(rz);
+                        a[2 * nh..].copy_from_slice(&scratch);
+                    }
+                    if let Some(e) = extra {
+                        e.copy_from_slice(hn);
                     }
                 }
             }

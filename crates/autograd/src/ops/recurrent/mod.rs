@@ -13,6 +13,9 @@
 //!   `n = tanh(X_n + r H_n)` (the reset gate multiplies the whole hidden part, bias
 //!   included, as in PyTorch), `h_t = (1 - z) n + z h_{t-1}`.
 //!
+//! The gate activations run as slice kernels over each row ([`youshi_tensor::math`]): vectorised
+//! for `f32`, the scalar `libm` functions for `f64`.
+//!
 //! **Backward.** The forward keeps what the derivatives need (the state entering each step,
 //! the activated gates, `tanh(c_t)` or `H_n`), so the backward recomputes nothing. Walking the
 //! steps in reverse with `dh = ∂L/∂h_t` (plus the output's gradient at `t`) and `dc`:

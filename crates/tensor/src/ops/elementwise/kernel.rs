@@ -55,6 +55,27 @@ pub(crate) fn map_slice<T: Element, F: Fn(T) -> T + Sync>(
     out
 }
 
+/// The slice kernel `f(src, dst)` over a slice, in parallel chunks when large.
+pub(crate) fn map_slice_chunks<T: Element, F: Fn(&[T], &mut [T]) + Sync>(
+    src: &[T],
+    min_par: usize,
+    f: &F,
+) -> Vec<T> {
+    let n = src.len();
+    let mut out = vec![T::zero(); n];
+    if !go_parallel(n, min_par) {
+        f(src, &mut out);
+        return out;
+    }
+    let chunk = par_chunk(n);
+    parallel::install(|| {
+        out.par_chunks_mut(chunk)
+            .zip(src.par_chunks(chunk))
+            .for_each(|(o, s)| f(s, o));
+    });
+    out
+}
+
 /// `f` over two slices of equal length, in parallel chunks when large.
 pub(crate) fn zip_slices<T: Element, F: Fn(T, T) -> T + Sync>(
     a: &[T],
@@ -173,6 +194,28 @@ pub(crate) fn map_view<T: Element, F: Fn(T) -> T + Sync + Send>(
     } else {
         v.map(|&x| f(x))
     }
+}
+
+/// The slice kernel `f(src, dst)` over every element of `v`, keeping a dense layout (see the
+/// module docs); a strided view is first copied into row-major order.
+pub(crate) fn map_view_chunks<T: Element, F: Fn(&[T], &mut [T]) + Sync>(
+    v: ArrayViewD<'_, T>,
+    min_par: usize,
+    f: &F,
+) -> ArrayD<T> {
+    if let Some(s) = v.to_slice() {
+        return from_row_major(v.shape(), map_slice_chunks(s, min_par, f));
+    }
+    if let Some(perm) = dense_order(&v) {
+        if let Some(s) = slice_in_order(&v, &perm) {
+            return from_permuted(&v, &perm, map_slice_chunks(s, min_par, f));
+        }
+    }
+    let gathered = v.as_standard_layout();
+    let s = gathered
+        .as_slice()
+        .expect("a standard-layout array exposes its slice");
+    from_row_major(v.shape(), map_slice_chunks(s, min_par, f))
 }
 
 /// `f` over two views of the same shape, keeping a dense layout they share.

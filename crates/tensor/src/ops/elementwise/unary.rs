@@ -7,6 +7,7 @@ use rayon::prelude::*;
 use super::kernel::{go_parallel, par_chunk, PAR_MIN_CHEAP, PAR_MIN_COSTLY};
 use crate::element::Element;
 use crate::error::{Result, TensorError};
+use crate::kernels::Transcendental;
 use crate::parallel;
 use crate::tensor::Tensor;
 
@@ -88,6 +89,8 @@ impl<T: Element> Tensor<T> {
 
     /// `e^x` for every element, like `torch.exp`.
     ///
+    /// `f32` runs a vectorised kernel within 1 ulp; `f64` uses `libm` (see [`crate::math`]).
+    ///
     /// # Examples
     /// ```
     /// # use youshi_tensor::Tensor;
@@ -96,7 +99,9 @@ impl<T: Element> Tensor<T> {
     /// # Ok::<(), youshi_tensor::TensorError>(())
     /// ```
     pub fn exp(&self) -> Self {
-        self.map_with(PAR_MIN_COSTLY, |x| x.exp())
+        self.map_chunks_with(PAR_MIN_COSTLY, |s, d| {
+            T::transcendental_map(Transcendental::Exp, s, d)
+        })
     }
 
     /// Natural logarithm of every element (`log(0) = -inf`, negative gives NaN), like
@@ -194,6 +199,8 @@ impl<T: Element> Tensor<T> {
     /// Hyperbolic tangent of every element, like `torch.tanh` (its derivative is
     /// [`tanh_backward`](Tensor::tanh_backward)).
     ///
+    /// `f32` runs a vectorised kernel within 2 ulp; `f64` uses `libm` (see [`crate::math`]).
+    ///
     /// # Examples
     /// ```
     /// # use youshi_tensor::Tensor;
@@ -202,7 +209,9 @@ impl<T: Element> Tensor<T> {
     /// # Ok::<(), youshi_tensor::TensorError>(())
     /// ```
     pub fn tanh(&self) -> Self {
-        self.map_with(PAR_MIN_COSTLY, |x| x.tanh())
+        self.map_chunks_with(PAR_MIN_COSTLY, |s, d| {
+            T::transcendental_map(Transcendental::Tanh, s, d)
+        })
     }
 
     /// Limits every element to `[min, max]`; either bound may be absent. Like `torch.clamp`:
