@@ -34,7 +34,8 @@ fn activations(c: &mut Criterion) {
         let mut buf = src.clone();
         g.throughput(Throughput::Elements(n as u64));
         type Kernel = fn(&mut [f32]);
-        let fns: [(&str, Kernel, fn(f32) -> f32); 3] = [
+        type Scalar = fn(f32) -> f32;
+        let fns: [(&str, Kernel, Scalar); 3] = [
             ("exp", math::exp_in_place::<f32>, f32::exp),
             ("tanh", math::tanh_in_place::<f32>, f32::tanh),
             ("sigmoid", math::sigmoid_in_place::<f32>, libm_sigmoid),
